@@ -1,0 +1,5 @@
+export * from './messages';
+export * from './errors';
+export * from './time';
+export * from './decider';
+export * from './facts';
