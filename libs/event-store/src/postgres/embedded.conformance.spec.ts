@@ -1,0 +1,29 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Pool } from 'pg';
+import { startEmbeddedPostgres, type RunningEmbeddedPostgres } from '#runtime';
+import { freePort } from '../../../../test/support/postgres';
+import { describeEventStoreConformance } from '../conformance/conformance';
+import { PostgresEventStore } from './postgres-event-store';
+
+let dataDir: string;
+let server: RunningEmbeddedPostgres;
+let pool: Pool;
+
+describeEventStoreConformance('embedded PostgreSQL', {
+  unavailable: undefined,
+  create: async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'ka-embedded-'));
+    // mkdtemp makes a private directory; as root, PostgreSQL runs as another user that must enter it.
+    await chmod(dataDir, 0o755);
+    server = await startEmbeddedPostgres({ dataDir, port: await freePort() });
+    pool = new Pool({ connectionString: server.url, max: 30 });
+    return PostgresEventStore.create(pool);
+  },
+  teardown: async () => {
+    await pool.end();
+    await server.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  },
+});

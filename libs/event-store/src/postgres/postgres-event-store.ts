@@ -1,0 +1,336 @@
+import { Client, type Pool } from 'pg';
+import {
+  DuplicateEventIds,
+  START,
+  WrongExpectedRevision,
+  type AppendResult,
+  type BatchHandler,
+  type EventData,
+  type EventStore,
+  type ExpectedRevision,
+  type LogFilter,
+  type Position,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeOptions,
+  type Subscription,
+} from '../event-store';
+import { asStoreError } from './errors';
+import { migrate } from './migrate';
+import { fromPosition, toPosition } from './position';
+import { EVENT_STORE_MIGRATIONS } from './schema';
+import { PollingSubscription, type LogPage } from './subscription';
+import { WakeChannel } from './wake-channel';
+
+interface EventRow {
+  transaction_id: string;
+  seq: string;
+  stream_id: string;
+  stream_revision: string;
+  event_id: string;
+  type: string;
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  created_at: Date;
+}
+
+const EVENT_COLUMNS =
+  'e.transaction_id::text, e.seq::text, e.stream_id, e.stream_revision::text, e.event_id::text, e.type, e.data, e.metadata, e.created_at';
+
+// Only events of transactions older than every running one are safe to hand out (see schema.ts).
+const HORIZON = 'pg_snapshot_xmin(pg_current_snapshot())';
+
+const toRecorded = (row: EventRow): RecordedEvent => ({
+  eventId: row.event_id,
+  type: row.type,
+  data: row.data,
+  metadata: row.metadata,
+  streamId: row.stream_id,
+  revision: BigInt(row.stream_revision),
+  position: toPosition(row.transaction_id, row.seq),
+  createdAt: row.created_at,
+});
+
+/** Adds the filter's predicates to `params` and returns the SQL condition. */
+const filterCondition = (filter: LogFilter | undefined, params: unknown[]): string => {
+  const conditions: string[] = [];
+  if (filter?.streamCategories) {
+    params.push(filter.streamCategories);
+    conditions.push(`e.category = ANY($${params.length}::text[])`);
+  }
+  if (filter?.eventTypes) {
+    params.push(filter.eventTypes);
+    conditions.push(`e.type = ANY($${params.length}::text[])`);
+  }
+  return conditions.length === 0 ? 'TRUE' : conditions.join(' AND ');
+};
+
+const NOTIFY_CHANNEL = 'es_events_appended';
+
+export interface PostgresEventStoreOptions {
+  /** How often an idle subscription polls in case a notification was lost. */
+  readonly idlePollMs?: number;
+}
+
+export class PostgresEventStore implements EventStore {
+  private readonly wake: WakeChannel;
+  private notifyScheduled = false;
+  private readonly subscriptions = new Set<PollingSubscription>();
+
+  private constructor(
+    private readonly pool: Pool,
+    private readonly options: PostgresEventStoreOptions,
+  ) {
+    this.wake = new WakeChannel(() => new Client(pool.options), NOTIFY_CHANNEL);
+  }
+
+  /** Migrates the schema (idempotent, safe concurrently) and returns a store over `pool`. */
+  static async create(pool: Pool, options: PostgresEventStoreOptions = {}): Promise<PostgresEventStore> {
+    await migrate(pool, 'event-store', EVENT_STORE_MIGRATIONS);
+    return new PostgresEventStore(pool, options);
+  }
+
+  async append(
+    streamId: string,
+    events: readonly EventData[],
+    expectedRevision: ExpectedRevision,
+  ): Promise<AppendResult> {
+    if (events.length === 0) throw new TypeError('append needs at least one event');
+    const count = events.length;
+    const params: unknown[] = [
+      streamId,
+      count,
+      events.map((event) => event.eventId),
+      events.map((event) => event.type),
+      events.map((event) => JSON.stringify(event.data)),
+      events.map((event) => JSON.stringify(event.metadata)),
+    ];
+    // One statement, so one round trip and atomic without an explicit transaction. The stream row
+    // is both the optimistic check and the lock that serialises writers of one stream.
+    let claimRevision: string;
+    if (expectedRevision === 'no_stream') {
+      claimRevision = `INSERT INTO es_streams (stream_id, revision) VALUES ($1, $2 - 1)
+        ON CONFLICT (stream_id) DO NOTHING RETURNING revision`;
+    } else if (expectedRevision === 'any') {
+      claimRevision = `INSERT INTO es_streams (stream_id, revision) VALUES ($1, $2 - 1)
+        ON CONFLICT (stream_id) DO UPDATE SET revision = es_streams.revision + $2 RETURNING revision`;
+    } else if (expectedRevision === 'stream_exists') {
+      claimRevision = `UPDATE es_streams SET revision = revision + $2 WHERE stream_id = $1 RETURNING revision`;
+    } else {
+      params.push(expectedRevision.toString());
+      claimRevision = `UPDATE es_streams SET revision = revision + $2
+        WHERE stream_id = $1 AND revision = $7::bigint RETURNING revision`;
+    }
+    const sql = `
+      WITH claimed AS (${claimRevision}),
+      inserted AS (
+        INSERT INTO es_events (stream_id, stream_revision, event_id, type, data, metadata)
+        SELECT $1, claimed.revision - $2 + e.ord, e.event_id, e.type, e.data, e.metadata
+        FROM claimed,
+          unnest($3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[]) WITH ORDINALITY AS e(event_id, type, data, metadata, ord)
+        ORDER BY e.ord
+        RETURNING transaction_id, seq, stream_revision
+      )
+      SELECT transaction_id::text, seq::text, stream_revision::text FROM inserted
+      ORDER BY seq DESC LIMIT 1`;
+    try {
+      const { rows } = await this.pool.query<{ transaction_id: string; seq: string; stream_revision: string }>(
+        sql,
+        params,
+      );
+      const last = rows[0];
+      if (last === undefined) return await this.settleRejectedAppend(streamId, events, expectedRevision);
+      this.announceAppend();
+      return {
+        nextExpectedRevision: BigInt(last.stream_revision),
+        position: toPosition(last.transaction_id, last.seq),
+      };
+    } catch (error) {
+      if ((error as { constraint?: string }).constraint === 'es_events_event_id_key') {
+        return this.settleRejectedAppend(streamId, events, expectedRevision);
+      }
+      throw asStoreError(error);
+    }
+  }
+
+  /**
+   * An append that found the stream elsewhere than expected, or hit event ids already stored, is
+   * either a retry of an append that succeeded (return its result) or a real conflict.
+   */
+  private async settleRejectedAppend(
+    streamId: string,
+    events: readonly EventData[],
+    expectedRevision: ExpectedRevision,
+  ): Promise<AppendResult> {
+    const ids = events.map((event) => event.eventId);
+    const { rows } = await this.pool
+      .query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM es_events e WHERE e.event_id = ANY($1::uuid[])`, [ids])
+      .catch((error: unknown) => {
+        throw asStoreError(error);
+      });
+    if (rows.length > 0) {
+      const stored = rows.map(toRecorded).sort((a, b) => (a.revision < b.revision ? -1 : 1));
+      const sameAppend =
+        stored.length === ids.length &&
+        stored.every(
+          (event, index) =>
+            event.streamId === streamId &&
+            event.eventId === ids[index] &&
+            event.revision === stored[0]!.revision + BigInt(index),
+        );
+      if (!sameAppend)
+        throw new DuplicateEventIds(
+          streamId,
+          stored.map((event) => event.eventId),
+        );
+      const last = stored[stored.length - 1]!;
+      return { nextExpectedRevision: last.revision, position: last.position };
+    }
+    const current = await this.pool
+      .query<{ revision: string }>('SELECT revision::text FROM es_streams WHERE stream_id = $1', [streamId])
+      .catch((error: unknown) => {
+        throw asStoreError(error);
+      });
+    const actual = current.rows[0];
+    throw new WrongExpectedRevision(streamId, expectedRevision, actual ? BigInt(actual.revision) : 'no_stream');
+  }
+
+  /** Wakes subscribers here at once and, coalesced per tick, those of other processes. */
+  private announceAppend(): void {
+    this.wake.wakeLocal();
+    if (this.notifyScheduled) return;
+    this.notifyScheduled = true;
+    // NOTIFY inside the append would serialise every commit behind one lock (PostgreSQL queues
+    // notifications in commit order), so it is sent after the commit instead. A lost notification
+    // only delays subscribers until their idle poll.
+    setImmediate(() => {
+      this.notifyScheduled = false;
+      this.pool.query(`NOTIFY ${NOTIFY_CHANNEL}`).catch(() => undefined);
+    });
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const backwards = options.direction === 'backwards';
+    const params: unknown[] = [streamId];
+    let from = 'TRUE';
+    if (options.fromRevision !== undefined) {
+      params.push(options.fromRevision.toString());
+      from = `e.stream_revision ${backwards ? '<=' : '>='} $${params.length}::bigint`;
+    }
+    params.push(options.maxCount ?? null);
+    const sql = `SELECT ${EVENT_COLUMNS} FROM es_events e WHERE e.stream_id = $1 AND ${from}
+      ORDER BY e.stream_revision ${backwards ? 'DESC' : 'ASC'} LIMIT $${params.length}`;
+    try {
+      const { rows } = await this.pool.query<EventRow>(sql, params);
+      return rows.map(toRecorded);
+    } catch (error) {
+      throw asStoreError(error);
+    }
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    if (options.direction === 'backwards') return this.readAllBackwards(options);
+    const page = await this.readPage(options.from ?? START, options.filter, options.maxCount ?? null);
+    return page.events;
+  }
+
+  private async readAllBackwards(options: ReadAllOptions): Promise<RecordedEvent[]> {
+    const params: unknown[] = [];
+    let before = 'TRUE';
+    if (options.from !== undefined) {
+      const { transactionId, seq } = fromPosition(options.from);
+      params.push(transactionId, seq);
+      before = '(e.transaction_id, e.seq) < ($1::xid8, $2::bigint)';
+    }
+    const filter = filterCondition(options.filter, params);
+    params.push(options.maxCount ?? null);
+    const sql = `SELECT ${EVENT_COLUMNS} FROM es_events e
+      WHERE e.transaction_id < ${HORIZON} AND ${before} AND ${filter}
+      ORDER BY e.transaction_id DESC, e.seq DESC LIMIT $${params.length}`;
+    try {
+      const { rows } = await this.pool.query<EventRow>(sql, params);
+      return rows.map(toRecorded);
+    } catch (error) {
+      throw asStoreError(error);
+    }
+  }
+
+  /**
+   * Events after `from`, plus, from the same snapshot, how far the safe log reaches and whether
+   * committed events wait behind a running transaction. A filtered subscriber uses the head to move
+   * its cursor past events it skipped, so it does not scan them again.
+   */
+  private async readPage(from: Position, filter: LogFilter | undefined, limit: number | null): Promise<LogPage> {
+    const { transactionId, seq } = fromPosition(from);
+    const params: unknown[] = [transactionId, seq];
+    const condition = filterCondition(filter, params);
+    params.push(limit);
+    const sql = `
+      WITH horizon AS MATERIALIZED (SELECT ${HORIZON} AS xmin),
+      head AS (
+        SELECT e.transaction_id, e.seq FROM es_events e, horizon h
+        WHERE e.transaction_id < h.xmin ORDER BY e.transaction_id DESC, e.seq DESC LIMIT 1
+      ),
+      page AS (
+        SELECT ${EVENT_COLUMNS} FROM es_events e, horizon h
+        WHERE e.transaction_id < h.xmin AND (e.transaction_id, e.seq) > ($1::xid8, $2::bigint) AND ${condition}
+        ORDER BY e.transaction_id, e.seq LIMIT $${params.length}
+      )
+      SELECT head.transaction_id::text AS head_transaction_id, head.seq::text AS head_seq,
+        EXISTS (SELECT 1 FROM es_events e, horizon h WHERE e.transaction_id >= h.xmin) AS held_back,
+        page.*
+      FROM (SELECT 1) AS one LEFT JOIN head ON TRUE LEFT JOIN page ON TRUE
+      ORDER BY page.transaction_id::xid8, page.seq::bigint`;
+    type PageRow = Partial<EventRow> & {
+      head_transaction_id: string | null;
+      head_seq: string | null;
+      held_back: boolean;
+    };
+    try {
+      const { rows } = await this.pool.query<PageRow>(sql, params);
+      const first = rows[0]!;
+      const head = first.head_transaction_id === null ? START : toPosition(first.head_transaction_id, first.head_seq!);
+      const events = rows.filter((row) => row.event_id != null).map((row) => toRecorded(row as EventRow));
+      return { events, head, heldBack: first.held_back };
+    } catch (error) {
+      throw asStoreError(error);
+    }
+  }
+
+  subscribeToAll(options: SubscribeOptions, handler: BatchHandler): Subscription {
+    const subscription = new PollingSubscription({
+      after: options.after ?? START,
+      maxBatchSize: options.maxBatchSize ?? 500,
+      idlePollMs: this.options.idlePollMs ?? 1_000,
+      readPage: (from, limit) => this.readPage(from, options.filter, limit),
+      wake: this.wake,
+      handler,
+    });
+    this.subscriptions.add(subscription);
+    void subscription.done.then(
+      () => this.subscriptions.delete(subscription),
+      () => this.subscriptions.delete(subscription),
+    );
+    return subscription;
+  }
+
+  async headPosition(): Promise<Position> {
+    try {
+      const { rows } = await this.pool.query<{ transaction_id: string; seq: string }>(
+        `SELECT e.transaction_id::text, e.seq::text FROM es_events e WHERE e.transaction_id < ${HORIZON}
+         ORDER BY e.transaction_id DESC, e.seq DESC LIMIT 1`,
+      );
+      const head = rows[0];
+      return head ? toPosition(head.transaction_id, head.seq) : START;
+    } catch (error) {
+      throw asStoreError(error);
+    }
+  }
+
+  /** Stops subscriptions and the notification listener; the pool belongs to the caller. */
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
+    await this.wake.close();
+  }
+}

@@ -1,0 +1,87 @@
+import { isAbsolute, resolve } from 'node:path';
+
+export type Mode = 'embedded' | 'postgres' | 'eventstoredb';
+
+export interface Config {
+  readonly mode: Mode;
+  /** PostgreSQL for read models everywhere, and for events outside eventstoredb mode. Unset in embedded mode. */
+  readonly databaseUrl: string | undefined;
+  readonly eventStoreConnectionString: string | undefined;
+  readonly dataDir: string;
+  readonly embeddedPostgresPort: number;
+  readonly host: string;
+  readonly port: number;
+  readonly databasePoolSize: number;
+  readonly bodyLimitBytes: number;
+}
+
+/** A setting that is missing or wrong; the message names the variable and what it must be. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const text = (env: Env, name: string): string | undefined => {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+};
+
+const integer = (env: Env, name: string, fallback: number, min: number, max: number): number => {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^[0-9]+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(name, `must be a whole number from ${min} to ${max} (got "${raw}")`);
+  }
+  return Number(raw);
+};
+
+const url = (env: Env, name: string, schemes: readonly string[]): string | undefined => {
+  const raw = text(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be a URL starting with ${schemes.join(' or ')}`);
+  }
+  if (!schemes.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must be a URL starting with ${schemes.join(' or ')} (got ${parsed.protocol})`);
+  }
+  return raw;
+};
+
+/** Reads and validates every setting once, at start-up. */
+export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()): Config => {
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  const eventStoreConnectionString = url(env, 'EVENTSTORE_CONNECTION_STRING', [
+    'esdb:',
+    'esdb+discover:',
+    'kurrentdb:',
+  ]);
+  if (eventStoreConnectionString !== undefined && databaseUrl === undefined) {
+    throw new ConfigError(
+      'DATABASE_URL',
+      'is required with EVENTSTORE_CONNECTION_STRING (read models live in PostgreSQL)',
+    );
+  }
+  const mode: Mode = eventStoreConnectionString ? 'eventstoredb' : databaseUrl ? 'postgres' : 'embedded';
+  const dataDir = text(env, 'DATA_DIR') ?? '.data';
+  return {
+    mode,
+    databaseUrl,
+    eventStoreConnectionString,
+    dataDir: isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir),
+    embeddedPostgresPort: integer(env, 'EMBEDDED_PG_PORT', 54329, 1, 65535),
+    host: text(env, 'HOST') ?? '127.0.0.1',
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 20, 1, 500),
+    bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1_048_576, 1_024, 104_857_600),
+  };
+};

@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { Client, Pool } from 'pg';
+
+/** The PostgreSQL server tests use; this kind of machine runs one on 127.0.0.1:5432. */
+export const serverUrl = (): string => process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface TestDatabase {
+  readonly url: string;
+  readonly pool: Pool;
+  drop(): Promise<void>;
+}
+
+const withDatabase = (url: string, database: string): string => {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+};
+
+/** A fresh, empty database on the server at `url`, so tests never see each other's rows. */
+export const createTestDatabase = async (url: string = serverUrl(), poolSize = 30): Promise<TestDatabase> => {
+  const name = `test_${randomBytes(6).toString('hex')}`;
+  const admin = new Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const databaseUrl = withDatabase(url, name);
+  const pool = new Pool({ connectionString: databaseUrl, max: poolSize });
+  return {
+    url: databaseUrl,
+    pool,
+    drop: async () => {
+      await pool.end();
+      const dropper = new Client({ connectionString: url });
+      await dropper.connect();
+      try {
+        await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await dropper.end();
+      }
+    },
+  };
+};
+
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });

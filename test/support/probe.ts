@@ -1,0 +1,31 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const repoRoot = join(__dirname, '..', '..');
+
+/**
+ * Runs an async reachability check in a child Node process and waits for it. Jest registers tests
+ * synchronously, and a suite must know before registering whether it will run or be skipped.
+ * The script exits 0 when usable; otherwise what it prints is the reason.
+ */
+export const probeSync = (script: string, timeoutMs = 20_000): string | undefined => {
+  const result = spawnSync(process.execPath, ['-e', script], { cwd: repoRoot, encoding: 'utf8', timeout: timeoutMs });
+  if (result.status === 0) return undefined;
+  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n')[0];
+  return output || (result.error ? result.error.message : `probe exited with ${String(result.status)}`);
+};
+
+export const postgresUnavailable = (url: string): string | undefined => {
+  const reason = probeSync(`
+    const { Client } = require('pg');
+    const client = new Client({ connectionString: ${JSON.stringify(url)}, connectionTimeoutMillis: 3000 });
+    client.connect().then(() => client.end()).then(() => process.exit(0), (error) => { console.log(error.message); process.exit(1); });
+  `);
+  return reason === undefined ? undefined : `no PostgreSQL at ${new URL(url).host} (${reason}); set TEST_DATABASE_URL`;
+};
+
+export const containerRuntimeUnavailable = (): string | undefined =>
+  probeSync(`
+    require('testcontainers').getContainerRuntimeClient()
+      .then(() => process.exit(0), (error) => { console.log(error.message); process.exit(1); });
+  `);
