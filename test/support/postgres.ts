@@ -33,7 +33,7 @@ export const createTestDatabase = async (url: string = serverUrl(), poolSize = 3
     url: databaseUrl,
     pool,
     drop: async () => {
-      await pool.end();
+      if (!pool.ended) await pool.end();
       const dropper = new Client({ connectionString: url });
       await dropper.connect();
       try {

@@ -1,1 +1,6 @@
 export * from './shared';
+export * from './platform-policy';
+export * from './advertiser';
+export * from './category-approval';
+export * from './contract';
+export * from './campaign';

@@ -1,2 +1,4 @@
 export * from './event-store';
 export * from './postgres';
+export * from './hash-chain';
+export * from './eventstoredb';

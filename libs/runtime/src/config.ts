@@ -13,6 +13,14 @@ export interface Config {
   readonly port: number;
   readonly databasePoolSize: number;
   readonly bodyLimitBytes: number;
+  /** HS256 secret; in embedded mode a development secret is generated under the data directory. */
+  readonly jwtSecret: string | undefined;
+  /** PEM public key (RS256/ES256/EdDSA), for tokens minted by an identity provider. */
+  readonly jwtPublicKey: string | undefined;
+  readonly jwtIssuer: string;
+  readonly jwtAudience: string;
+  /** Whether this process also runs the projections (the projector app always does). */
+  readonly runProjector: boolean;
 }
 
 /** A setting that is missing or wrong; the message names the variable and what it must be. */
@@ -73,6 +81,27 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
   }
   const mode: Mode = eventStoreConnectionString ? 'eventstoredb' : databaseUrl ? 'postgres' : 'embedded';
   const dataDir = text(env, 'DATA_DIR') ?? '.data';
+  const jwtSecret = text(env, 'JWT_SECRET');
+  const jwtPublicKey = text(env, 'JWT_PUBLIC_KEY');
+  if (jwtSecret !== undefined && jwtSecret.length < 32) {
+    throw new ConfigError('JWT_SECRET', 'must be at least 32 characters');
+  }
+  if (jwtPublicKey !== undefined && !jwtPublicKey.includes('-----BEGIN PUBLIC KEY-----')) {
+    throw new ConfigError('JWT_PUBLIC_KEY', 'must be a PEM public key (-----BEGIN PUBLIC KEY-----)');
+  }
+  if (jwtSecret !== undefined && jwtPublicKey !== undefined) {
+    throw new ConfigError('JWT_SECRET', 'and JWT_PUBLIC_KEY are exclusive: set one');
+  }
+  if (mode !== 'embedded' && jwtSecret === undefined && jwtPublicKey === undefined) {
+    throw new ConfigError(
+      'JWT_SECRET',
+      `or JWT_PUBLIC_KEY is required in ${mode} mode (only embedded mode generates one)`,
+    );
+  }
+  const runProjector = text(env, 'RUN_PROJECTOR');
+  if (runProjector !== undefined && !['true', 'false'].includes(runProjector)) {
+    throw new ConfigError('RUN_PROJECTOR', `must be true or false (got "${runProjector}")`);
+  }
   return {
     mode,
     databaseUrl,
@@ -83,5 +112,10 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
     port: integer(env, 'PORT', 3000, 0, 65535),
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 20, 1, 500),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1_048_576, 1_024, 104_857_600),
+    jwtSecret,
+    jwtPublicKey: jwtPublicKey?.replace(/\\n/g, '\n'),
+    jwtIssuer: text(env, 'JWT_ISSUER') ?? 'ka-contracting',
+    jwtAudience: text(env, 'JWT_AUDIENCE') ?? 'ka-contracting-api',
+    runProjector: runProjector === undefined ? mode === 'embedded' : runProjector === 'true',
   };
 };

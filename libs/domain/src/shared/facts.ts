@@ -36,15 +36,7 @@ export interface LinkPolicy {
 }
 
 export type ContractStatus =
-  | 'None'
-  | 'Draft'
-  | 'Submitted'
-  | 'Approved'
-  | 'Rejected'
-  | 'Active'
-  | 'Suspended'
-  | 'Terminated'
-  | 'Expired';
+  'None' | 'Draft' | 'Submitted' | 'Approved' | 'Rejected' | 'Active' | 'Suspended' | 'Terminated' | 'Expired';
 
 export interface ContractStanding {
   readonly contractId: string;

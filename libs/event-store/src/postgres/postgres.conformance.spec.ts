@@ -7,6 +7,7 @@ let database: TestDatabase;
 
 describeEventStoreConformance('PostgreSQL server', {
   unavailable: postgresUnavailable(serverUrl()),
+  eventIdsUniqueAcrossStreams: true,
   create: async () => {
     database = await createTestDatabase();
     return PostgresEventStore.create(database.pool);

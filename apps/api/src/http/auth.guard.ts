@@ -1,0 +1,54 @@
+import { Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import type { Actor, Role } from '#domain';
+import { ProblemException } from './problem';
+import { InvalidToken, TokenVerifier } from './tokens';
+
+const ROLES_KEY = 'ka:roles';
+const PUBLIC_KEY = 'ka:public';
+
+/** The roles allowed to call a route; a route without @Roles or @Public is refused to everyone. */
+export const Roles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
+export const Public = () => SetMetadata(PUBLIC_KEY, true);
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor?: Actor;
+  }
+}
+
+const unauthenticated = (detail: string) =>
+  new ProblemException(401, 'UNAUTHENTICATED', detail, { 'www-authenticate': 'Bearer realm="ka-contracting"' });
+
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly verifier: TokenVerifier,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const header = request.headers.authorization;
+    const token = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : undefined;
+    if (!token) throw unauthenticated('send Authorization: Bearer <token>');
+    try {
+      request.actor = await this.verifier.verify(token);
+    } catch (error) {
+      if (error instanceof InvalidToken) throw unauthenticated(`the bearer token is not valid (${error.message})`);
+      throw error;
+    }
+    const allowed = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets) ?? [];
+    if (!request.actor.roles.some((role) => allowed.includes(role))) {
+      throw new ProblemException(
+        403,
+        'ROLE_REQUIRED',
+        `this route needs one of the roles: ${allowed.join(', ') || '(none)'}`,
+      );
+    }
+    return true;
+  }
+}

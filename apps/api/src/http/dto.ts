@@ -1,0 +1,86 @@
+import { UseInterceptors, applyDecorators } from '@nestjs/common';
+import { ApiHeader, ApiProperty, ApiResponse } from '@nestjs/swagger';
+import { IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
+import { WriteInterceptor } from './write.interceptor';
+
+export const SLUG = /^[a-z][a-z0-9_]{1,31}$/;
+export const MONEY = /^(0|[1-9][0-9]{0,17})$/;
+export const CALENDAR_DATE = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
+
+/** A trimmed, non-empty, bounded free text such as a reason. */
+export const Reason = (description = 'why; kept in the audit trail') =>
+  applyDecorators(
+    ApiProperty({ description, maxLength: 1000, example: 'licence withdrawn by the regulator' }),
+    IsString(),
+    IsNotEmpty(),
+    MaxLength(1000),
+  );
+
+export const Slug = (description: string, example: string) =>
+  applyDecorators(
+    ApiProperty({ description, pattern: SLUG.source, example }),
+    IsString(),
+    Matches(SLUG, { message: '$property must be a lowercase slug (a-z, 0-9, _; 2 to 32 characters)' }),
+  );
+
+export const MinorUnits = (description: string, example = '1500000') =>
+  applyDecorators(
+    ApiProperty({
+      description: `${description}; integer minor units as a decimal string`,
+      pattern: MONEY.source,
+      example,
+    }),
+    IsString({ message: '$property must be a string of digits (integer minor units; no floats)' }),
+    Matches(MONEY, { message: '$property must be a non-negative whole number of minor units, as a string' }),
+  );
+
+export class ReasonDto {
+  @Reason()
+  reason!: string;
+}
+
+export class WriteResponseDto {
+  @ApiProperty({ description: 'id of the resource written' })
+  id!: string;
+  @ApiProperty({ description: "the stream's revision after the write (also in ETag)", example: '3' })
+  revision!: string;
+  @ApiProperty({
+    description: 'global position of the last event written (also in X-Event-Position); null when nothing was written',
+    nullable: true,
+    type: String,
+  })
+  position!: string | null;
+  @ApiProperty({ description: 'types of the events recorded', example: ['ContractApproved'] })
+  events!: string[];
+}
+
+const PROBLEM = { description: 'problem+json (RFC 9457)', content: { 'application/problem+json': {} } };
+
+/** A route that records a command: shared response handling (ETag, position, idempotency) and docs. */
+export const WriteRoute = (created = false) =>
+  applyDecorators(
+    UseInterceptors(WriteInterceptor),
+    ApiHeader({
+      name: 'Idempotency-Key',
+      required: false,
+      description: 'retries with the same key return the first response and record nothing',
+    }),
+    ApiHeader({
+      name: 'If-Match',
+      required: false,
+      description: 'the ETag last read (W/"<revision>"); a stale one gets 412',
+    }),
+    ApiHeader({
+      name: 'X-Correlation-Id',
+      required: false,
+      description: 'stored with the events; generated when absent',
+    }),
+    ApiResponse({ status: created ? 201 : 200, type: WriteResponseDto, description: 'recorded' }),
+    ApiResponse({ status: 400, ...PROBLEM }),
+    ApiResponse({ status: 401, ...PROBLEM }),
+    ApiResponse({ status: 403, ...PROBLEM }),
+    ApiResponse({ status: 404, ...PROBLEM }),
+    ApiResponse({ status: 409, ...PROBLEM }),
+    ApiResponse({ status: 412, ...PROBLEM }),
+    ApiResponse({ status: 503, ...PROBLEM }),
+  );

@@ -1,0 +1,26 @@
+import 'reflect-metadata';
+import { ConfigError, loadConfig, openRuntime, type Config } from '#runtime';
+import { createApp } from './create-app';
+
+const configOrExit = (): Config => {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`configuration error: ${error.message}`);
+    process.exit(1);
+  }
+};
+
+const main = async (): Promise<void> => {
+  const config = configOrExit();
+  const runtime = await openRuntime(config, () => undefined);
+  const app = await createApp(runtime);
+  await app.listen({ host: config.host, port: config.port });
+  console.log(`KA contracting API (${config.mode} mode) on ${await app.getUrl()}; OpenAPI at /docs`);
+};
+
+main().catch((error: unknown) => {
+  console.error(`start-up failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,117 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { PLATFORM_POLICY_STREAM, linkPolicyOf, platformPolicyDecider, type LinkPolicy } from '#domain';
+import { FactsReader } from '../commands/facts-reader';
+import type { WriteResult } from '../commands/command-executor';
+import { Roles } from '../http/auth.guard';
+import { ReasonDto, WriteRoute } from '../http/dto';
+import { SlugPipe } from '../http/pipes';
+import { Write, type WriteContext } from '../http/write-context';
+import { ChangeDomainsDto, CommercialLoadCapDto, LinkEligibleCategoryDto, RegisterPlatformDto } from './platforms.dto';
+import { ExecutePlatformPolicyCommand } from './platform-policy.handler';
+
+@ApiTags('platform policy')
+@ApiBearerAuth()
+@Controller('v1')
+export class PlatformsController {
+  constructor(
+    private readonly commandBus: CommandBus,
+    private readonly facts: FactsReader,
+  ) {}
+
+  @Get('platform-policy')
+  @Roles('platform_admin', 'compliance', 'sales', 'deal_approver', 'finance_auditor', 'service')
+  @ApiOperation({ summary: 'Registered link platforms, link-eligible categories and the commercial-load cap' })
+  @ApiOkResponse({ description: 'the current policy, folded from its stream' })
+  async policy(@Res({ passthrough: true }) reply: FastifyReply): Promise<LinkPolicy> {
+    const [state, revision] = await this.facts.stateWithRevision(platformPolicyDecider, PLATFORM_POLICY_STREAM);
+    if (revision !== undefined) void reply.header('etag', `W/"${revision.toString()}"`);
+    return linkPolicyOf(state);
+  }
+
+  @Put('platforms/:platform')
+  @HttpCode(201)
+  @Roles('platform_admin')
+  @WriteRoute(true)
+  @ApiOperation({ summary: 'Register a partner e-commerce platform ads may link to' })
+  register(
+    @Param('platform', SlugPipe) platform: string,
+    @Body() body: RegisterPlatformDto,
+    @Write() context: WriteContext,
+  ) {
+    return this.run(platform, { type: 'RegisterLinkPlatform', data: { platform, ...body } }, context);
+  }
+
+  @Put('platforms/:platform/domains')
+  @Roles('platform_admin')
+  @WriteRoute()
+  @ApiOperation({ summary: "Replace a platform's allowed link domains" })
+  changeDomains(
+    @Param('platform', SlugPipe) platform: string,
+    @Body() body: ChangeDomainsDto,
+    @Write() context: WriteContext,
+  ) {
+    return this.run(platform, { type: 'ChangeLinkPlatformDomains', data: { platform, ...body } }, context);
+  }
+
+  @Post('platforms/:platform/suspension')
+  @HttpCode(200)
+  @Roles('platform_admin')
+  @WriteRoute()
+  @ApiOperation({ summary: 'Suspend a platform: every link to it is denied at once' })
+  suspend(@Param('platform', SlugPipe) platform: string, @Body() body: ReasonDto, @Write() context: WriteContext) {
+    return this.run(platform, { type: 'SuspendLinkPlatform', data: { platform, reason: body.reason } }, context);
+  }
+
+  @Post('platforms/:platform/reinstatement')
+  @HttpCode(200)
+  @Roles('platform_admin')
+  @WriteRoute()
+  @ApiOperation({ summary: 'Reinstate a suspended platform' })
+  reinstate(@Param('platform', SlugPipe) platform: string, @Write() context: WriteContext) {
+    return this.run(platform, { type: 'ReinstateLinkPlatform', data: { platform } }, context);
+  }
+
+  @Put('link-eligible-categories/:category')
+  @HttpCode(201)
+  @Roles('platform_admin')
+  @WriteRoute(true)
+  @ApiOperation({ summary: 'Make a product category eligible for external links' })
+  addCategory(
+    @Param('category', SlugPipe) category: string,
+    @Body() body: LinkEligibleCategoryDto,
+    @Write() context: WriteContext,
+  ) {
+    return this.run(
+      category,
+      { type: 'AddLinkEligibleCategory', data: { category, regulated: body.regulated } },
+      context,
+    );
+  }
+
+  @Delete('link-eligible-categories/:category')
+  @Roles('platform_admin')
+  @WriteRoute()
+  @ApiOperation({ summary: 'Remove a category from the link-eligible list' })
+  removeCategory(@Param('category', SlugPipe) category: string, @Write() context: WriteContext) {
+    return this.run(category, { type: 'RemoveLinkEligibleCategory', data: { category } }, context);
+  }
+
+  @Put('commercial-load-cap')
+  @Roles('platform_admin')
+  @WriteRoute()
+  @ApiOperation({ summary: 'Set the commercial-load cap (at most 15%)' })
+  setCap(@Body() body: CommercialLoadCapDto, @Write() context: WriteContext) {
+    return this.run(
+      'commercial-load-cap',
+      { type: 'SetCommercialLoadCap', data: { basisPoints: body.basisPoints } },
+      context,
+    );
+  }
+
+  private run(id: string, intent: ExecutePlatformPolicyCommand['intent'], context: WriteContext): Promise<WriteResult> {
+    return this.commandBus.execute(new ExecutePlatformPolicyCommand(id, intent, context));
+  }
+}

@@ -1,0 +1,169 @@
+import type { ContractStanding, ContractStatus, Recorded } from '../shared';
+import type { ContractEvent } from './events';
+import type { AmendmentChanges, ContractTerms } from './terms';
+import { termsOf, withChanges } from './terms';
+
+export interface PendingAmendment {
+  readonly version: number;
+  readonly changes: AmendmentChanges;
+  readonly proposedBy: string;
+}
+
+export interface ExistingContract {
+  readonly status: Exclude<ContractStatus, 'None'>;
+  readonly contractId: string;
+  readonly advertiserId: string;
+  readonly terms: ContractTerms;
+  /** 1 for the terms as first approved; each approved amendment is the next version. */
+  readonly version: number;
+  /** Everyone who drafted, revised or submitted it: four eyes bars them from approving or rejecting it. */
+  readonly authors: readonly string[];
+  readonly pendingAmendment: PendingAmendment | null;
+  /** Platform → categories enabled for external links. */
+  readonly enabledLinks: Readonly<Record<string, readonly string[]>>;
+  /** Campaign → minor units it holds, as decimal strings so the state stays JSON-serialisable. */
+  readonly allocations: Readonly<Record<string, string>>;
+}
+
+export type Contract = { readonly status: 'None' } | ExistingContract;
+
+export const initialState: Contract = { status: 'None' };
+
+export const evolve = (state: Contract, event: Recorded<ContractEvent>): Contract => {
+  const by = event.metadata.actor.userId;
+  switch (event.type) {
+    case 'ContractDrafted':
+      return {
+        status: 'Draft',
+        contractId: event.data.contractId,
+        advertiserId: event.data.advertiserId,
+        terms: termsOf(event.data),
+        version: 1,
+        authors: [by],
+        pendingAmendment: null,
+        enabledLinks: {},
+        allocations: {},
+      };
+    case 'ContractDraftRevised': {
+      const contract = existing(state, event);
+      return {
+        ...contract,
+        status: 'Draft',
+        terms: withChanges(contract.terms, event.data),
+        authors: withAuthor(contract.authors, by),
+      };
+    }
+    case 'ContractSubmitted': {
+      const contract = existing(state, event);
+      return { ...contract, status: 'Submitted', authors: withAuthor(contract.authors, by) };
+    }
+    case 'ContractApproved':
+      return { ...existing(state, event), status: 'Approved' };
+    case 'ContractRejected':
+      return { ...existing(state, event), status: 'Rejected' };
+    case 'ContractSigned':
+      return { ...existing(state, event), status: 'Active' };
+    case 'ContractAmendmentProposed':
+      return {
+        ...existing(state, event),
+        pendingAmendment: { version: event.data.version, changes: event.data.changes, proposedBy: by },
+      };
+    case 'ContractAmendmentApproved':
+      return {
+        ...existing(state, event),
+        terms: termsOf(event.data),
+        version: event.data.version,
+        pendingAmendment: null,
+      };
+    case 'ContractAmendmentRejected':
+      return { ...existing(state, event), pendingAmendment: null };
+    case 'ExternalLinkEnabled': {
+      const contract = existing(state, event);
+      return {
+        ...contract,
+        enabledLinks: { ...contract.enabledLinks, [event.data.platform]: event.data.categories },
+      };
+    }
+    case 'ExternalLinkDisabled': {
+      const contract = existing(state, event);
+      return { ...contract, enabledLinks: without(contract.enabledLinks, event.data.platform) };
+    }
+    case 'CampaignBudgetAllocated': {
+      const contract = existing(state, event);
+      const held = heldBy(contract, event.data.campaignId) + BigInt(event.data.amountMinor);
+      return { ...contract, allocations: { ...contract.allocations, [event.data.campaignId]: held.toString() } };
+    }
+    case 'CampaignBudgetReleased': {
+      const contract = existing(state, event);
+      const held = heldBy(contract, event.data.campaignId) - BigInt(event.data.amountMinor);
+      // A campaign that holds nothing is gone from the map, so it may allocate afresh.
+      const allocations =
+        held === 0n
+          ? without(contract.allocations, event.data.campaignId)
+          : { ...contract.allocations, [event.data.campaignId]: held.toString() };
+      return { ...contract, allocations };
+    }
+    case 'ContractSuspended':
+      return { ...existing(state, event), status: 'Suspended' };
+    case 'ContractResumed':
+      return { ...existing(state, event), status: 'Active' };
+    case 'ContractTerminated':
+      return { ...existing(state, event), status: 'Terminated' };
+    case 'ContractExpired':
+      return { ...existing(state, event), status: 'Expired' };
+  }
+};
+
+/** What the campaign aggregate may know about a contract. */
+export const contractStanding = (state: Contract): ContractStanding => {
+  if (state.status === 'None') {
+    return {
+      contractId: '',
+      status: 'None',
+      advertiserId: '',
+      currency: '',
+      totalValueMinor: '0',
+      allocatedMinor: '0',
+      startsOn: '',
+      endsOn: '',
+      categories: [],
+      enabledLinks: {},
+    };
+  }
+  return {
+    contractId: state.contractId,
+    status: state.status,
+    advertiserId: state.advertiserId,
+    currency: state.terms.currency,
+    totalValueMinor: state.terms.totalValueMinor,
+    allocatedMinor: allocatedMinor(state).toString(),
+    startsOn: state.terms.startsOn,
+    endsOn: state.terms.endsOn,
+    categories: state.terms.categories,
+    enabledLinks: state.enabledLinks,
+  };
+};
+
+export const heldBy = (contract: ExistingContract, campaignId: string): bigint =>
+  BigInt(own(contract.allocations, campaignId) ?? '0');
+
+/** Ids are user input: a platform called `constructor` must not find Object.prototype's. */
+export const own = <V>(record: Readonly<Record<string, V>>, key: string): V | undefined =>
+  Object.hasOwn(record, key) ? record[key] : undefined;
+
+export const allocatedMinor = (contract: ExistingContract): bigint =>
+  Object.values(contract.allocations).reduce((sum, amount) => sum + BigInt(amount), 0n);
+
+/** Only a stream that does not start with ContractDrafted gets here: a corrupt stream, not a user error. */
+const existing = (state: Contract, event: Recorded<ContractEvent>): ExistingContract => {
+  if (state.status === 'None') {
+    throw new Error(`${event.type} for contract ${event.data.contractId} was recorded before ContractDrafted`);
+  }
+  return state;
+};
+
+const withAuthor = (authors: readonly string[], userId: string): readonly string[] =>
+  authors.includes(userId) ? authors : [...authors, userId];
+
+const without = <V>(record: Readonly<Record<string, V>>, key: string): Readonly<Record<string, V>> =>
+  Object.fromEntries(Object.entries(record).filter(([k]) => k !== key));

@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Pool } from 'pg';
+import request from 'supertest';
+import type { Role } from '#domain';
+import type { EventStore, RecordedEvent } from '#event-store';
+import { loadConfig, openRuntime } from '#runtime';
+import { createApp } from '../../apps/api/src/create-app';
+import { mintToken } from '../../apps/api/src/http/tokens';
+import { createTestDatabase, serverUrl } from './postgres';
+
+export interface TestApp {
+  readonly app: NestFastifyApplication;
+  /** supertest agent bound to the real HTTP server listening on 127.0.0.1. */
+  readonly http: ReturnType<typeof request>;
+  readonly baseUrl: string;
+  readonly pool: Pool;
+  readonly eventStore: EventStore;
+  /** A bearer header value for a user with these roles. */
+  as(userId: string, ...roles: Role[]): Promise<string>;
+  /** Every event of a stream, for asserting that a refused command appended nothing. */
+  stream(streamId: string): Promise<RecordedEvent[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real application over real HTTP, on a fresh database of the PostgreSQL server (postgres mode),
+ * so end-to-end specs exercise exactly what production runs.
+ */
+export const startTestApp = async (env: Record<string, string> = {}): Promise<TestApp> => {
+  const database = await createTestDatabase(serverUrl(), 5);
+  await database.pool.end();
+  const secret = randomBytes(32).toString('hex');
+  const config = loadConfig({ DATABASE_URL: database.url, JWT_SECRET: secret, PORT: '0', ...env });
+  const runtime = await openRuntime(config);
+  const app = await createApp(runtime, { logger: false });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const baseUrl = await app.getUrl();
+  return {
+    app,
+    http: request(baseUrl),
+    baseUrl,
+    pool: runtime.pool,
+    eventStore: runtime.eventStore,
+    as: async (userId, ...roles) =>
+      `Bearer ${await mintToken({ secret, issuer: config.jwtIssuer, audience: config.jwtAudience, userId, roles })}`,
+    stream: (streamId) => runtime.eventStore.readStream(streamId),
+    close: async () => {
+      await app.close();
+      await database.drop();
+    },
+  };
+};
