@@ -17,7 +17,8 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-const developmentSecret = async (dataDir: string): Promise<string> => {
+/** The embedded-mode signing secret, generated once under the data directory. */
+export const developmentSecret = async (dataDir: string): Promise<string> => {
   const file = join(dataDir, 'jwt-secret');
   if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
   await mkdir(dataDir, { recursive: true });

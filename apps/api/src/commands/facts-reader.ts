@@ -60,4 +60,8 @@ export class FactsReader {
     const state = await this.state(categoryApprovalDecider, categoryApprovalStreamId(advertiserId, category));
     return categoryStanding(state, now, { advertiserId, category });
   }
+
+  categoriesFor(advertiserId: string, categories: readonly string[], now: string): Promise<CategoryStanding[]> {
+    return Promise.all(categories.map((category) => this.category(advertiserId, category, now)));
+  }
 }

@@ -1,4 +1,4 @@
-import { BusinessRuleViolation, NotFound, NotPermitted } from '../shared';
+import { BusinessRuleViolation, NotFound, isSlug, requireRole, requiredText } from '../shared';
 import type { Decider } from '../shared';
 import type {
   AddLinkEligibleCategory,
@@ -23,16 +23,15 @@ import type {
 import type { LinkPlatform, PlatformPolicy } from './state';
 import { COMMERCIAL_LOAD_CAP_LIMIT_BASIS_POINTS, evolve, initialPlatformPolicy } from './state';
 
-// No '-': platform ids and categories end up inside stream names, where '-' ends the category.
-const SLUG = /^[a-z][a-z0-9_]{1,31}$/;
-
 // Dot-separated DNS labels ending in a letter-led top-level label, which also rules out IP addresses.
 const HOSTNAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 export const decide = (command: PlatformPolicyCommand, state: PlatformPolicy): PlatformPolicyEvent[] => {
-  if (!command.metadata.actor.roles.includes('platform_admin')) {
-    throw new NotPermitted('ROLE_REQUIRED', 'Only a platform admin (role platform_admin) may change the link policy.');
-  }
+  requireRole(
+    command.metadata.actor,
+    ['platform_admin'],
+    () => 'Only a platform admin (role platform_admin) may change the link policy.',
+  );
   switch (command.type) {
     case 'RegisterLinkPlatform':
       return [registerLinkPlatform(command, state)];
@@ -59,16 +58,17 @@ export const platformPolicyDecider: Decider<PlatformPolicyCommand, PlatformPolic
 
 const registerLinkPlatform = (command: RegisterLinkPlatform, state: PlatformPolicy): LinkPlatformRegistered => {
   const { platform } = command.data;
-  if (!SLUG.test(platform)) {
+  if (!isSlug(platform)) {
     throw new BusinessRuleViolation(
       'INVALID_PLATFORM_ID',
       `Platform id '${platform}' must be 2 to 32 lowercase letters, digits or '_', starting with a letter (e.g. 'taobao').`,
     );
   }
-  const displayName = command.data.displayName.trim();
-  if (displayName === '') {
-    throw new BusinessRuleViolation('DISPLAY_NAME_REQUIRED', 'Give the platform a display name.');
-  }
+  const displayName = requiredText(
+    command.data.displayName,
+    'DISPLAY_NAME_REQUIRED',
+    'Give the platform a display name.',
+  );
   const allowedDomains = allowedDomainsOf(command.data.allowedDomains);
   if (state.platforms.has(platform)) {
     throw new BusinessRuleViolation(
@@ -99,10 +99,7 @@ const changeLinkPlatformDomains = (
 
 const suspendLinkPlatform = (command: SuspendLinkPlatform, state: PlatformPolicy): LinkPlatformSuspended => {
   const current = registeredPlatform(state, command.data.platform);
-  const reason = command.data.reason.trim();
-  if (reason === '') {
-    throw new BusinessRuleViolation('REASON_REQUIRED', 'Say why the platform is suspended.');
-  }
+  const reason = requiredText(command.data.reason, 'REASON_REQUIRED', 'Say why the platform is suspended.');
   if (current.status === 'Suspended') {
     throw new BusinessRuleViolation(
       'PLATFORM_ALREADY_SUSPENDED',
@@ -128,7 +125,7 @@ const addLinkEligibleCategory = (
   state: PlatformPolicy,
 ): LinkEligibleCategoryAdded => {
   const { category, regulated } = command.data;
-  if (!SLUG.test(category)) {
+  if (!isSlug(category)) {
     throw new BusinessRuleViolation(
       'INVALID_CATEGORY',
       `Category '${category}' must be 2 to 32 lowercase letters, digits or '_', starting with a letter (e.g. 'beauty').`,

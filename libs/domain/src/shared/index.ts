@@ -3,3 +3,5 @@ export * from './errors';
 export * from './time';
 export * from './decider';
 export * from './facts';
+export * from './rules';
+export * from './records';
