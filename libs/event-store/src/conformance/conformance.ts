@@ -6,6 +6,7 @@ import {
   type EventStore,
   type ExpectedRevision,
   type Position,
+  type ReadAllOptions,
   type RecordedEvent,
 } from '../event-store';
 
@@ -43,6 +44,24 @@ const rejection = async (promise: Promise<unknown>): Promise<unknown> => {
     return error;
   }
   throw new Error('expected a rejection');
+};
+
+/**
+ * The global log promises order and no gaps, not read-your-writes: on PostgreSQL an event becomes
+ * readable once every older transaction in the cluster has ended. Tests therefore wait (bounded)
+ * until the log shows what they expect.
+ */
+const readAllUntil = async (
+  store: EventStore,
+  options: ReadAllOptions,
+  done: (events: RecordedEvent[]) => boolean,
+): Promise<RecordedEvent[]> => {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const events = await store.readAll(options);
+    if (done(events) || Date.now() > deadline) return events;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 };
 
 const isAscending = (positions: readonly Position[]): boolean =>
@@ -227,7 +246,11 @@ export const describeEventStoreConformance = (adapterName: string, harness: Conf
         const results = [];
         for (let n = 0; n < 6; n++)
           results.push(await store.append(`${category}-${n % 2}`, [event('N', { n })], 'any'));
-        const forwards = await store.readAll({ from: start, filter: { streamCategories: [category] } });
+        const forwards = await readAllUntil(
+          store,
+          { from: start, filter: { streamCategories: [category] } },
+          (events) => events.length >= 6,
+        );
         expect(forwards.map((e) => (e.data as { n: number }).n)).toEqual([0, 1, 2, 3, 4, 5]);
         expect(forwards.map((e) => e.position)).toEqual(results.map((r) => r.position));
         const afterThird = await store.readAll({
@@ -253,7 +276,11 @@ export const describeEventStoreConformance = (adapterName: string, harness: Conf
         await store.append(`${first}-a`, [event('Kept'), event('Dropped')], 'no_stream');
         await store.append(`${second}-a`, [event('Kept')], 'no_stream');
         await store.append(`${first}-b`, [event('Kept')], 'no_stream');
-        const byCategory = await store.readAll({ from: start, filter: { streamCategories: [first] } });
+        const byCategory = await readAllUntil(
+          store,
+          { from: start, filter: { streamCategories: [first] } },
+          (events) => events.length >= 3,
+        );
         expect(byCategory.map((e) => e.streamId)).toEqual([`${first}-a`, `${first}-a`, `${first}-b`]);
         const byBoth = await store.readAll({
           from: start,

@@ -60,6 +60,19 @@ if (unavailable) console.warn(`SKIPPED PostgreSQL event store specifics: ${unava
     await other.close();
   }, 20_000);
 
+  it('returns the revision and position of the last event of a batch whose sequence numbers gain a digit', async () => {
+    // Sequence values are compared as numbers, not as their text (where "100000" < "99999").
+    await database.pool.query('ALTER SEQUENCE es_event_seq RESTART WITH 99995');
+    const result = await store.append(
+      'digits-1',
+      Array.from({ length: 10 }, () => event('N')),
+      'no_stream',
+    );
+    const stored = await store.readStream('digits-1');
+    expect(result.nextExpectedRevision).toBe(9n);
+    expect(result.position).toBe(stored[9]!.position);
+  });
+
   it('refuses to update or delete stored events', async () => {
     await store.append('immutable-1', [event('Fact')], 'no_stream');
     await expect(

@@ -67,6 +67,44 @@ const filterCondition = (filter: LogFilter | undefined, params: unknown[]): stri
 };
 
 const NOTIFY_CHANNEL = 'es_events_appended';
+// Other processes' subscribers are woken at most this often; under load one NOTIFY covers many appends.
+const NOTIFY_INTERVAL_MS = 10;
+
+/*
+ * One statement per append, so one round trip and atomic without an explicit transaction. The stream
+ * row is both the optimistic check and the lock that serialises writers of one stream. The statements
+ * are named so that PostgreSQL parses and plans each once per connection: planning this statement
+ * costs as much as running it.
+ */
+const claimRevision = {
+  no_stream: `INSERT INTO es_streams (stream_id, revision) VALUES ($1, $2 - 1)
+    ON CONFLICT (stream_id) DO NOTHING RETURNING revision`,
+  any: `INSERT INTO es_streams (stream_id, revision) VALUES ($1, $2 - 1)
+    ON CONFLICT (stream_id) DO UPDATE SET revision = es_streams.revision + $2 RETURNING revision`,
+  stream_exists: `UPDATE es_streams SET revision = revision + $2 WHERE stream_id = $1 RETURNING revision`,
+  exact: `UPDATE es_streams SET revision = revision + $2 WHERE stream_id = $1 AND revision = $7::bigint RETURNING revision`,
+};
+
+const APPEND_STATEMENTS = Object.fromEntries(
+  Object.entries(claimRevision).map(([kind, claim]) => [
+    kind,
+    {
+      name: `es_append_${kind}`,
+      text: `
+        WITH claimed AS (${claim}),
+        inserted AS (
+          INSERT INTO es_events (stream_id, stream_revision, event_id, type, data, metadata)
+          SELECT $1, claimed.revision - $2 + e.ord, e.event_id, e.type, e.data, e.metadata
+          FROM claimed,
+            unnest($3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[]) WITH ORDINALITY AS e(event_id, type, data, metadata, ord)
+          ORDER BY e.ord
+          RETURNING transaction_id, seq, stream_revision
+        )
+        SELECT transaction_id::text AS transaction_id, seq::text AS seq, stream_revision::text AS stream_revision
+        FROM inserted ORDER BY inserted.seq DESC LIMIT 1`,
+    },
+  ]),
+) as Record<keyof typeof claimRevision, { name: string; text: string }>;
 
 export interface PostgresEventStoreOptions {
   /** How often an idle subscription polls in case a notification was lost. */
@@ -75,7 +113,8 @@ export interface PostgresEventStoreOptions {
 
 export class PostgresEventStore implements EventStore {
   private readonly wake: WakeChannel;
-  private notifyScheduled = false;
+  private notifyTimer: NodeJS.Timeout | undefined;
+  private lastNotifyAt = 0;
   private readonly subscriptions = new Set<PollingSubscription>();
 
   private constructor(
@@ -106,39 +145,12 @@ export class PostgresEventStore implements EventStore {
       events.map((event) => JSON.stringify(event.data)),
       events.map((event) => JSON.stringify(event.metadata)),
     ];
-    // One statement, so one round trip and atomic without an explicit transaction. The stream row
-    // is both the optimistic check and the lock that serialises writers of one stream.
-    let claimRevision: string;
-    if (expectedRevision === 'no_stream') {
-      claimRevision = `INSERT INTO es_streams (stream_id, revision) VALUES ($1, $2 - 1)
-        ON CONFLICT (stream_id) DO NOTHING RETURNING revision`;
-    } else if (expectedRevision === 'any') {
-      claimRevision = `INSERT INTO es_streams (stream_id, revision) VALUES ($1, $2 - 1)
-        ON CONFLICT (stream_id) DO UPDATE SET revision = es_streams.revision + $2 RETURNING revision`;
-    } else if (expectedRevision === 'stream_exists') {
-      claimRevision = `UPDATE es_streams SET revision = revision + $2 WHERE stream_id = $1 RETURNING revision`;
-    } else {
-      params.push(expectedRevision.toString());
-      claimRevision = `UPDATE es_streams SET revision = revision + $2
-        WHERE stream_id = $1 AND revision = $7::bigint RETURNING revision`;
-    }
-    const sql = `
-      WITH claimed AS (${claimRevision}),
-      inserted AS (
-        INSERT INTO es_events (stream_id, stream_revision, event_id, type, data, metadata)
-        SELECT $1, claimed.revision - $2 + e.ord, e.event_id, e.type, e.data, e.metadata
-        FROM claimed,
-          unnest($3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[]) WITH ORDINALITY AS e(event_id, type, data, metadata, ord)
-        ORDER BY e.ord
-        RETURNING transaction_id, seq, stream_revision
-      )
-      SELECT transaction_id::text, seq::text, stream_revision::text FROM inserted
-      ORDER BY seq DESC LIMIT 1`;
+    if (typeof expectedRevision === 'bigint') params.push(expectedRevision.toString());
     try {
-      const { rows } = await this.pool.query<{ transaction_id: string; seq: string; stream_revision: string }>(
-        sql,
-        params,
-      );
+      const { rows } = await this.pool.query<{ transaction_id: string; seq: string; stream_revision: string }>({
+        ...APPEND_STATEMENTS[typeof expectedRevision === 'bigint' ? 'exact' : expectedRevision],
+        values: params,
+      });
       const last = rows[0];
       if (last === undefined) return await this.settleRejectedAppend(streamId, events, expectedRevision);
       this.announceAppend();
@@ -196,18 +208,19 @@ export class PostgresEventStore implements EventStore {
     throw new WrongExpectedRevision(streamId, expectedRevision, actual ? BigInt(actual.revision) : 'no_stream');
   }
 
-  /** Wakes subscribers here at once and, coalesced per tick, those of other processes. */
+  /** Wakes subscribers here at once and those of other processes within NOTIFY_INTERVAL_MS. */
   private announceAppend(): void {
     this.wake.wakeLocal();
-    if (this.notifyScheduled) return;
-    this.notifyScheduled = true;
+    if (this.notifyTimer !== undefined) return;
     // NOTIFY inside the append would serialise every commit behind one lock (PostgreSQL queues
-    // notifications in commit order), so it is sent after the commit instead. A lost notification
-    // only delays subscribers until their idle poll.
-    setImmediate(() => {
-      this.notifyScheduled = false;
+    // notifications in commit order), so it is sent after the commit instead, at most once per
+    // interval. A lost notification only delays subscribers until their idle poll.
+    const wait = Math.max(0, this.lastNotifyAt + NOTIFY_INTERVAL_MS - Date.now());
+    this.notifyTimer = setTimeout(() => {
+      this.notifyTimer = undefined;
+      this.lastNotifyAt = Date.now();
       this.pool.query(`NOTIFY ${NOTIFY_CHANNEL}`).catch(() => undefined);
-    });
+    }, wait);
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -219,10 +232,12 @@ export class PostgresEventStore implements EventStore {
       from = `e.stream_revision ${backwards ? '<=' : '>='} $${params.length}::bigint`;
     }
     params.push(options.maxCount ?? null);
-    const sql = `SELECT ${EVENT_COLUMNS} FROM es_events e WHERE e.stream_id = $1 AND ${from}
+    const text = `SELECT ${EVENT_COLUMNS} FROM es_events e WHERE e.stream_id = $1 AND ${from}
       ORDER BY e.stream_revision ${backwards ? 'DESC' : 'ASC'} LIMIT $${params.length}`;
+    // Every command reads its stream first: a named statement is planned once per connection.
+    const name = `es_read_stream_${backwards ? 'b' : 'f'}${options.fromRevision === undefined ? '' : '_from'}`;
     try {
-      const { rows } = await this.pool.query<EventRow>(sql, params);
+      const { rows } = await this.pool.query<EventRow>({ name, text, values: params });
       return rows.map(toRecorded);
     } catch (error) {
       throw asStoreError(error);
@@ -330,6 +345,7 @@ export class PostgresEventStore implements EventStore {
 
   /** Stops subscriptions and the notification listener; the pool belongs to the caller. */
   async close(): Promise<void> {
+    clearTimeout(this.notifyTimer);
     await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
     await this.wake.close();
   }
