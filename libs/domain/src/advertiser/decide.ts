@@ -1,5 +1,5 @@
-import { BusinessRuleViolation, NotFound, NotPermitted } from '../shared';
-import type { Command, Decider, Role } from '../shared';
+import { BusinessRuleViolation, NotFound, NotPermitted, requireRole, requiredText } from '../shared';
+import type { Decider } from '../shared';
 import type {
   AdvertiserCommand,
   ChangeKaTier,
@@ -48,7 +48,7 @@ export const advertiserDecider: Decider<AdvertiserCommand, AdvertiserEvent, Adve
 };
 
 const registerAdvertiser = (command: RegisterAdvertiser, state: Advertiser): AdvertiserRegistered => {
-  requireRole(command, 'Registering an advertiser', 'sales');
+  requireRole(command.metadata.actor, ['sales'], 'Registering an advertiser');
   const { advertiserId } = command.data;
   if (!UUID.test(advertiserId)) {
     throw new BusinessRuleViolation(
@@ -84,7 +84,7 @@ const verifyAdvertiser = (
   command: VerifyAdvertiser,
   state: Advertiser,
 ): AdvertiserVerified | AdvertiserVerificationRejected => {
-  requireRole(command, 'Verifying an advertiser', 'compliance');
+  requireRole(command.metadata.actor, ['compliance'], 'Verifying an advertiser');
   const advertiser = registered(state, command.data.advertiserId);
   const { userId } = command.metadata.actor;
   if (userId === advertiser.registeredBy) {
@@ -124,7 +124,7 @@ const verifyAdvertiser = (
 };
 
 const changeKaTier = (command: ChangeKaTier, state: Advertiser): KaTierChanged => {
-  requireRole(command, 'Changing the KA tier', 'sales', 'deal_approver');
+  requireRole(command.metadata.actor, ['sales', 'deal_approver'], 'Changing the KA tier');
   const advertiser = registered(state, command.data.advertiserId);
   const kaTier = kaTierOf(command.data.kaTier);
   if (kaTier === advertiser.kaTier) {
@@ -134,7 +134,7 @@ const changeKaTier = (command: ChangeKaTier, state: Advertiser): KaTierChanged =
 };
 
 const suspendAdvertiser = (command: SuspendAdvertiser, state: Advertiser): AdvertiserSuspended => {
-  requireRole(command, 'Suspending an advertiser', 'compliance');
+  requireRole(command.metadata.actor, ['compliance'], 'Suspending an advertiser');
   const advertiser = registered(state, command.data.advertiserId);
   const reason = requiredText(command.data.reason, 'REASON_REQUIRED', 'Say why the advertiser is suspended.');
   if (advertiser.suspended) {
@@ -147,7 +147,7 @@ const suspendAdvertiser = (command: SuspendAdvertiser, state: Advertiser): Adver
 };
 
 const reinstateAdvertiser = (command: ReinstateAdvertiser, state: Advertiser): AdvertiserReinstated => {
-  requireRole(command, 'Reinstating an advertiser', 'compliance');
+  requireRole(command.metadata.actor, ['compliance'], 'Reinstating an advertiser');
   const advertiser = registered(state, command.data.advertiserId);
   if (!advertiser.suspended) {
     throw new BusinessRuleViolation(
@@ -171,16 +171,4 @@ const kaTierOf = (kaTier: string): KaTier => {
     throw new BusinessRuleViolation('INVALID_KA_TIER', `KA tier '${kaTier}' is not one of ${KA_TIERS.join(', ')}.`);
   }
   return known;
-};
-
-const requireRole = (command: Command, action: string, ...roles: Role[]): void => {
-  if (!roles.some((role) => command.metadata.actor.roles.includes(role))) {
-    throw new NotPermitted('ROLE_REQUIRED', `${action} needs the ${roles.join(' or ')} role.`);
-  }
-};
-
-const requiredText = (value: string, code: string, message: string): string => {
-  const trimmed = value.trim();
-  if (trimmed === '') throw new BusinessRuleViolation(code, message);
-  return trimmed;
 };

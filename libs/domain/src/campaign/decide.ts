@@ -1,5 +1,14 @@
-import { BusinessRuleViolation, NotFound, NotPermitted } from '../shared';
-import type { CalendarDate, CategoryStanding, ContractStanding, LinkPolicy, Role } from '../shared';
+import {
+  BusinessRuleViolation,
+  NotFound,
+  NotPermitted,
+  epochMs,
+  minorUnitsOf,
+  ownValue,
+  requireRole,
+  requiredText,
+} from '../shared';
+import type { CalendarDate, CategoryStanding, ContractStanding, LinkPolicy } from '../shared';
 import type {
   ApproveCampaign,
   CampaignCommand,
@@ -88,20 +97,7 @@ const categoryFact = (facts: CampaignFacts, advertiserId: string, category: stri
   return standing;
 };
 
-// Records built from stream data are keyed by user input; `constructor` must not find Object.prototype's.
-const own = <V>(record: Readonly<Record<string, V>>, key: string): V | undefined =>
-  Object.hasOwn(record, key) ? record[key] : undefined;
-
 const rule = (code: string, message: string) => new BusinessRuleViolation(code, message);
-
-const roleList = (roles: readonly Role[]): string =>
-  roles.length === 1 ? `the ${roles[0]} role` : `the ${roles.slice(0, -1).join(', ')} or ${roles.at(-1)} role`;
-
-const requireRole = (command: CampaignCommand, roles: readonly Role[], action: string): void => {
-  if (!command.metadata.actor.roles.some((role) => roles.includes(role))) {
-    throw new NotPermitted('ROLE_REQUIRED', `${action} needs ${roleList(roles)}.`);
-  }
-};
 
 const existing = (state: Campaign, campaignId: string): ExistingCampaign => {
   if (state.status === 'None') {
@@ -125,55 +121,15 @@ const requireOpen = (campaign: ExistingCampaign, action: string): void => {
   }
 };
 
-const requireText = (value: string, code: string, message: string): string => {
-  const text = value.trim();
-  if (text === '') throw rule(code, message);
-  return text;
-};
-
-const MINOR_UNITS = /^-?\d+$/;
-
 const minorUnits = (value: string, what: string): bigint => {
-  if (!MINOR_UNITS.test(value)) {
+  const amount = minorUnitsOf(value);
+  if (amount === undefined) {
     throw rule(
       'INVALID_AMOUNT',
       `The ${what} must be a whole number of minor units written in digits, such as "150000".`,
     );
   }
-  return BigInt(value);
-};
-
-const UTC_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$/;
-
-const daysInMonth = (year: number, month: number): number =>
-  month === 2
-    ? year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
-      ? 29
-      : 28
-    : [4, 6, 9, 11].includes(month)
-      ? 30
-      : 31;
-
-/**
- * Epoch milliseconds of an ISO-8601 UTC instant, or undefined if it is not one. Instants are compared
- * as numbers because `...:00Z` and `...:00.000Z` name the same instant but do not compare lexically,
- * and Date.parse alone would accept 30 February by rolling it over.
- */
-const epochMs = (value: string): number | undefined => {
-  const match = UTC_INSTANT.exec(value);
-  if (match === null) return undefined;
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
-  if (hour > 23 || minute > 59 || second > 59) return undefined;
-  const millisecond = Number((match[7] ?? '').padEnd(3, '0').slice(0, 3));
-  return Date.UTC(year, month - 1, day, hour, minute, second, millisecond);
+  return amount;
 };
 
 const nowMs = (command: CampaignCommand): number => {
@@ -214,13 +170,13 @@ const requireLinkTargetAllowed = (
   contract: ContractStanding,
   policy: LinkPolicy,
 ): void => {
-  if (!(own(contract.enabledLinks, target.platform) ?? []).includes(category)) {
+  if (!(ownValue(contract.enabledLinks, target.platform) ?? []).includes(category)) {
     throw rule(
       'LINK_NOT_ENABLED',
       `Links to ${target.platform} are not enabled on contract ${contract.contractId} for category ${category}; ask compliance to enable them or drop the link.`,
     );
   }
-  const platform = own(policy.platforms, target.platform);
+  const platform = ownValue(policy.platforms, target.platform);
   if (platform === undefined) {
     throw rule('LINK_PLATFORM_NOT_REGISTERED', `${target.platform} is not a registered link platform; choose another.`);
   }
@@ -242,7 +198,7 @@ const requireFourEyes = (command: ApproveCampaign | RejectCampaign, campaign: Ex
 };
 
 const createCampaign = (command: CreateCampaign, state: Campaign, facts: CampaignFacts): CampaignEvent[] => {
-  requireRole(command, ['sales'], 'Creating a campaign');
+  requireRole(command.metadata.actor, ['sales'], 'Creating a campaign');
   const { campaignId, contractId, advertiserId, category, startsAt, endsAt, linkTarget } = command.data;
   if (state.status !== 'None') {
     throw rule(
@@ -250,7 +206,7 @@ const createCampaign = (command: CreateCampaign, state: Campaign, facts: Campaig
       `Campaign ${campaignId} already exists; create the new one under another id.`,
     );
   }
-  const adLabel = requireText(
+  const adLabel = requiredText(
     command.data.adLabel,
     'AD_LABEL_REQUIRED',
     'Every ad must be clearly labelled; give the campaign an ad label.',
@@ -316,14 +272,14 @@ const createCampaign = (command: CreateCampaign, state: Campaign, facts: Campaig
 };
 
 const submitCampaign = (command: SubmitCampaign, state: Campaign): CampaignEvent[] => {
-  requireRole(command, ['sales'], 'Submitting a campaign');
+  requireRole(command.metadata.actor, ['sales'], 'Submitting a campaign');
   const campaign = existing(state, command.data.campaignId);
   requireStatus(campaign, ['Draft'], 'CAMPAIGN_NOT_DRAFT', 'Only a draft campaign can be submitted');
   return [{ type: 'CampaignSubmitted', data: { campaignId: campaign.campaignId } }];
 };
 
 const approveCampaign = (command: ApproveCampaign, state: Campaign, facts: CampaignFacts): CampaignEvent[] => {
-  requireRole(command, ['compliance'], 'Approving a campaign');
+  requireRole(command.metadata.actor, ['compliance'], 'Approving a campaign');
   const campaign = existing(state, command.data.campaignId);
   requireStatus(campaign, ['Submitted'], 'CAMPAIGN_NOT_SUBMITTED', 'Only a submitted campaign can be approved');
   requireFourEyes(command, campaign);
@@ -338,11 +294,11 @@ const approveCampaign = (command: ApproveCampaign, state: Campaign, facts: Campa
 };
 
 const rejectCampaign = (command: RejectCampaign, state: Campaign): CampaignEvent[] => {
-  requireRole(command, ['compliance'], 'Rejecting a campaign');
+  requireRole(command.metadata.actor, ['compliance'], 'Rejecting a campaign');
   const campaign = existing(state, command.data.campaignId);
   requireStatus(campaign, ['Submitted'], 'CAMPAIGN_NOT_SUBMITTED', 'Only a submitted campaign can be rejected');
   requireFourEyes(command, campaign);
-  const reason = requireText(command.data.reason, 'REASON_REQUIRED', 'Say why the campaign is rejected.');
+  const reason = requiredText(command.data.reason, 'REASON_REQUIRED', 'Say why the campaign is rejected.');
   return [
     {
       type: 'CampaignRejected',
@@ -352,7 +308,7 @@ const rejectCampaign = (command: RejectCampaign, state: Campaign): CampaignEvent
 };
 
 const launchCampaign = (command: LaunchCampaign, state: Campaign, facts: CampaignFacts): CampaignEvent[] => {
-  requireRole(command, ['sales', 'service'], 'Launching a campaign');
+  requireRole(command.metadata.actor, ['sales', 'service'], 'Launching a campaign');
   const campaign = existing(state, command.data.campaignId);
   requireStatus(campaign, ['Approved'], 'CAMPAIGN_NOT_APPROVED', 'Only an approved campaign can be launched');
   requireContractActive(contractFact(facts, campaign.contractId));
@@ -367,15 +323,15 @@ const launchCampaign = (command: LaunchCampaign, state: Campaign, facts: Campaig
 };
 
 const pauseCampaign = (command: PauseCampaign, state: Campaign): CampaignEvent[] => {
-  requireRole(command, ['sales', 'compliance', 'service'], 'Pausing a campaign');
+  requireRole(command.metadata.actor, ['sales', 'compliance', 'service'], 'Pausing a campaign');
   const campaign = existing(state, command.data.campaignId);
   requireStatus(campaign, ['Live'], 'CAMPAIGN_NOT_LIVE', 'Only a live campaign can be paused');
-  const reason = requireText(command.data.reason, 'REASON_REQUIRED', 'Say why the campaign is paused.');
+  const reason = requiredText(command.data.reason, 'REASON_REQUIRED', 'Say why the campaign is paused.');
   return [{ type: 'CampaignPaused', data: { campaignId: campaign.campaignId, reason } }];
 };
 
 const resumeCampaign = (command: ResumeCampaign, state: Campaign, facts: CampaignFacts): CampaignEvent[] => {
-  requireRole(command, ['sales', 'compliance', 'service'], 'Resuming a campaign');
+  requireRole(command.metadata.actor, ['sales', 'compliance', 'service'], 'Resuming a campaign');
   const campaign = existing(state, command.data.campaignId);
   if (campaign.status === 'PolicySuspended') {
     throw rule(
@@ -397,7 +353,7 @@ const resumeCampaign = (command: ResumeCampaign, state: Campaign, facts: Campaig
 };
 
 const changeCampaignBudget = (command: ChangeCampaignBudget, state: Campaign): CampaignEvent[] => {
-  requireRole(command, ['sales'], 'Changing a campaign budget');
+  requireRole(command.metadata.actor, ['sales'], 'Changing a campaign budget');
   const campaign = existing(state, command.data.campaignId);
   requireOpen(campaign, 'change its budget');
   const budget = minorUnits(command.data.budgetMinor, 'budget');
@@ -424,14 +380,15 @@ const changeCampaignBudget = (command: ChangeCampaignBudget, state: Campaign): C
 };
 
 const reportCampaignSpend = (command: ReportCampaignSpend, state: Campaign, facts: CampaignFacts): CampaignEvent[] => {
-  requireRole(command, ['service'], 'Reporting campaign spend');
+  requireRole(command.metadata.actor, ['service'], 'Reporting campaign spend');
   const campaign = existing(state, command.data.campaignId);
   const { batchId, periodStart, periodEnd } = command.data;
-  if (batchId.trim() === '') throw rule('SPEND_BATCH_ID_REQUIRED', 'Every spend report needs a batchId.');
+  // Checked but kept as sent: the batchId is ad serving's own key for recognising its retries.
+  requiredText(batchId, 'SPEND_BATCH_ID_REQUIRED', 'Every spend report needs a batchId.');
   const amount = minorUnits(command.data.amountMinor, 'spend amount');
   // Ad serving retries reports, so a batch seen before is acknowledged without recording it twice;
   // only a different report under a known batchId is an error, since dropping it would lose spend.
-  const seen = own(campaign.spendBatches, batchId);
+  const seen = ownValue(campaign.spendBatches, batchId);
   if (seen !== undefined) {
     if (BigInt(seen.amountMinor) === amount && seen.periodStart === periodStart && seen.periodEnd === periodEnd) {
       return [];
@@ -480,18 +437,18 @@ const reportCampaignSpend = (command: ReportCampaignSpend, state: Campaign, fact
 };
 
 const suspendCampaignByPolicy = (command: SuspendCampaignByPolicy, state: Campaign): CampaignEvent[] => {
-  requireRole(command, ['service', 'compliance'], 'Suspending a campaign by policy');
+  requireRole(command.metadata.actor, ['service', 'compliance'], 'Suspending a campaign by policy');
   const campaign = existing(state, command.data.campaignId);
   requireOpen(campaign, 'suspend it');
   if (campaign.status === 'PolicySuspended') {
     throw rule('CAMPAIGN_ALREADY_SUSPENDED', 'The campaign is already suspended by policy.');
   }
-  const cause = requireText(command.data.cause, 'CAUSE_REQUIRED', 'Say what causes the suspension.');
+  const cause = requiredText(command.data.cause, 'CAUSE_REQUIRED', 'Say what causes the suspension.');
   return [{ type: 'CampaignSuspendedByPolicy', data: { campaignId: campaign.campaignId, cause } }];
 };
 
 const completeCampaign = (command: CompleteCampaign, state: Campaign): CampaignEvent[] => {
-  requireRole(command, ['sales', 'service'], 'Completing a campaign');
+  requireRole(command.metadata.actor, ['sales', 'service'], 'Completing a campaign');
   const campaign = existing(state, command.data.campaignId);
   requireOpen(campaign, 'complete it');
   requireStatus(

@@ -1,5 +1,14 @@
-import { BusinessRuleViolation, NotFound, NotPermitted, dateOf } from '../shared';
-import type { CalendarDate, Command, Decider, Role } from '../shared';
+import {
+  BusinessRuleViolation,
+  NotFound,
+  NotPermitted,
+  dateOf,
+  isCalendarDate,
+  ownValue,
+  requireRole,
+  requiredText,
+} from '../shared';
+import type { Decider } from '../shared';
 import type {
   ApproveCategory,
   CategoryApprovalCommand,
@@ -59,7 +68,7 @@ const requestCategoryApproval = (
   state: CategoryApproval,
   facts: CategoryApprovalFacts,
 ): CategoryApprovalRequested => {
-  requireRole(command, 'Requesting a category approval', 'sales');
+  requireRole(command.metadata.actor, ['sales'], 'Requesting a category approval');
   const { advertiserId, category, validUntil } = command.data;
   if (!facts.advertiser.registered) {
     throw new NotFound('ADVERTISER_NOT_FOUND', `No advertiser ${advertiserId} is registered.`);
@@ -70,7 +79,7 @@ const requestCategoryApproval = (
       `Advertiser ${advertiserId} is suspended; compliance must reinstate it before it can request categories.`,
     );
   }
-  if (!Object.hasOwn(facts.linkEligibleCategories, category)) {
+  if (ownValue(facts.linkEligibleCategories, category) === undefined) {
     throw new BusinessRuleViolation(
       'CATEGORY_NOT_LINK_ELIGIBLE',
       `Category '${category}' is not on the link-eligible list; a platform admin must add it first.`,
@@ -110,7 +119,7 @@ const requestCategoryApproval = (
 };
 
 const approveCategory = (command: ApproveCategory, state: CategoryApproval): CategoryApproved => {
-  requireRole(command, 'Approving a category', 'compliance');
+  requireRole(command.metadata.actor, ['compliance'], 'Approving a category');
   const request = pendingRequest(command, state, 'approve');
   const today = dateOf(command.metadata.now);
   if (request.validUntil < today) {
@@ -123,21 +132,21 @@ const approveCategory = (command: ApproveCategory, state: CategoryApproval): Cat
 };
 
 const rejectCategory = (command: RejectCategory, state: CategoryApproval): CategoryApprovalRejected => {
-  requireRole(command, 'Rejecting a category request', 'compliance');
+  requireRole(command.metadata.actor, ['compliance'], 'Rejecting a category request');
   const request = pendingRequest(command, state, 'reject');
   const reason = requiredText(command.data.reason, 'REASON_REQUIRED', 'Say why the category request is rejected.');
   return { type: 'CategoryApprovalRejected', data: { ...subjectOf(request), reason } };
 };
 
 const revokeCategoryApproval = (command: RevokeCategoryApproval, state: CategoryApproval): CategoryApprovalRevoked => {
-  requireRole(command, 'Revoking a category approval', 'compliance');
+  requireRole(command.metadata.actor, ['compliance'], 'Revoking a category approval');
   const approval = currentApproval(command, state);
   const reason = requiredText(command.data.reason, 'REASON_REQUIRED', 'Say why the category approval is revoked.');
   return { type: 'CategoryApprovalRevoked', data: { ...subjectOf(approval), reason } };
 };
 
 const expireCategoryApproval = (command: ExpireCategoryApproval, state: CategoryApproval): CategoryApprovalExpired => {
-  requireRole(command, 'Expiring a category approval', 'compliance', 'service');
+  requireRole(command.metadata.actor, ['compliance', 'service'], 'Expiring a category approval');
   const approval = currentApproval(command, state);
   const today = dateOf(command.metadata.now);
   if (approval.validUntil >= today) {
@@ -199,27 +208,3 @@ const subjectOf = ({ advertiserId, category }: CategoryApprovalSubject): Categor
   advertiserId,
   category,
 });
-
-const isCalendarDate = (value: string): value is CalendarDate => {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  if (!match) return false;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
-};
-
-const daysInMonth = (year: number, month: number): number => {
-  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
-  return [4, 6, 9, 11].includes(month) ? 30 : 31;
-};
-
-const requireRole = (command: Command, action: string, ...roles: Role[]): void => {
-  if (!roles.some((role) => command.metadata.actor.roles.includes(role))) {
-    throw new NotPermitted('ROLE_REQUIRED', `${action} needs the ${roles.join(' or ')} role.`);
-  }
-};
-
-const requiredText = (value: string, code: string, message: string): string => {
-  const trimmed = value.trim();
-  if (trimmed === '') throw new BusinessRuleViolation(code, message);
-  return trimmed;
-};

@@ -1,5 +1,5 @@
 import type { AdvertiserStanding, CategoryStanding, ContractStatus, LinkPolicy, Role } from '../shared';
-import { BusinessRuleViolation, NotFound, NotPermitted, dateOf } from '../shared';
+import { BusinessRuleViolation, NotFound, NotPermitted, dateOf, ownValue, requireRole, requiredText } from '../shared';
 import type {
   AdjustCampaignBudget,
   AllocateCampaignBudget,
@@ -42,7 +42,7 @@ import type {
   ExternalLinkEnabled,
 } from './events';
 import type { Contract, ExistingContract, PendingAmendment } from './state';
-import { allocatedMinor, heldBy, own } from './state';
+import { allocatedMinor, heldBy } from './state';
 import type { ContractTerms, TermChanges, TermName } from './terms';
 import {
   AMENDABLE_TERM_NAMES,
@@ -122,9 +122,7 @@ const PERMITTED: { readonly [T in ContractCommand['type']]: { roles: readonly Ro
 
 export const decide = (command: ContractCommand, state: Contract, facts: ContractFacts): ContractEvent[] => {
   const { roles, action } = PERMITTED[command.type];
-  if (!command.metadata.actor.roles.some((role) => roles.includes(role))) {
-    throw new NotPermitted('ROLE_REQUIRED', `To ${action} you need the ${roles.join(' or ')} role.`);
-  }
+  requireRole(command.metadata.actor, roles, (needed) => `To ${action} you need ${needed}.`);
   if (command.type === 'DraftContract') return [draftContract(command, state, facts)];
   if (state.status === 'None') {
     throw new NotFound('CONTRACT_NOT_FOUND', `Contract ${command.data.contractId} does not exist; draft it first.`);
@@ -293,7 +291,7 @@ const enableExternalLink = (
     );
   }
   const policy = need(command, facts, 'policy');
-  const registered = own(policy.platforms, platform);
+  const registered = ownValue(policy.platforms, platform);
   if (registered === undefined) {
     throw new BusinessRuleViolation(
       'PLATFORM_NOT_REGISTERED',
@@ -321,14 +319,14 @@ const enableExternalLink = (
         `Category ${category} is not currently approved for advertiser ${state.advertiserId}; compliance must approve it first.`,
       );
     }
-    if (own(policy.linkEligibleCategories, category) === undefined) {
+    if (ownValue(policy.linkEligibleCategories, category) === undefined) {
       throw new BusinessRuleViolation(
         'CATEGORY_NOT_LINK_ELIGIBLE',
         `Category ${category} is not eligible for external links; a platform admin must add it to the link-eligible categories first.`,
       );
     }
   }
-  const current = own(state.enabledLinks, platform);
+  const current = ownValue(state.enabledLinks, platform);
   if (current !== undefined && sameSet(current, categories)) {
     throw new BusinessRuleViolation(
       'NO_CHANGE',
@@ -341,7 +339,7 @@ const enableExternalLink = (
 /** Also allowed on a suspended, terminated or expired contract: that is when the cascade withdraws links. */
 const disableExternalLink = (command: DisableExternalLink, state: ExistingContract): ExternalLinkDisabled => {
   const { platform } = command.data;
-  if (own(state.enabledLinks, platform) === undefined) {
+  if (ownValue(state.enabledLinks, platform) === undefined) {
     throw new BusinessRuleViolation(
       'LINK_NOT_ENABLED',
       `External links to ${platform} are not enabled on contract ${state.contractId}; there is nothing to disable.`,
@@ -593,12 +591,8 @@ const release = (state: ExistingContract, campaignId: string, amount: bigint): C
   data: { contractId: state.contractId, campaignId, amountMinor: amount.toString() },
 });
 
-const reasonOf = (reason: unknown): string => {
-  const trimmed = typeof reason === 'string' ? reason.trim() : '';
-  if (trimmed === '')
-    throw new BusinessRuleViolation('REASON_REQUIRED', 'Give a reason; it is kept in the audit trail.');
-  return trimmed;
-};
+const reasonOf = (reason: unknown): string =>
+  requiredText(reason, 'REASON_REQUIRED', 'Give a reason; it is kept in the audit trail.');
 
 const need = <K extends ContractFactName>(
   command: ContractCommand,

@@ -1,4 +1,5 @@
 import type { ContractStanding, ContractStatus, Recorded } from '../shared';
+import { ownValue } from '../shared';
 import type { ContractEvent } from './events';
 import type { AmendmentChanges, ContractTerms } from './terms';
 import { termsOf, withChanges } from './terms';
@@ -145,11 +146,7 @@ export const contractStanding = (state: Contract): ContractStanding => {
 };
 
 export const heldBy = (contract: ExistingContract, campaignId: string): bigint =>
-  BigInt(own(contract.allocations, campaignId) ?? '0');
-
-/** Ids are user input: a platform called `constructor` must not find Object.prototype's. */
-export const own = <V>(record: Readonly<Record<string, V>>, key: string): V | undefined =>
-  Object.hasOwn(record, key) ? record[key] : undefined;
+  BigInt(ownValue(contract.allocations, campaignId) ?? '0');
 
 export const allocatedMinor = (contract: ExistingContract): bigint =>
   Object.values(contract.allocations).reduce((sum, amount) => sum + BigInt(amount), 0n);

@@ -1,5 +1,5 @@
 import type { CalendarDate } from '../shared';
-import { BusinessRuleViolation, monthsBetween } from '../shared';
+import { BusinessRuleViolation, isCalendarDate, isSlug, minorUnitsOf, monthsBetween } from '../shared';
 
 export interface ContractTerms {
   /** ISO 4217 code, three capital letters. */
@@ -37,8 +37,6 @@ export type AmendmentChanges = Partial<Pick<ContractTerms, (typeof AMENDABLE_TER
 
 const MAX_TERM_MONTHS = 36;
 const CURRENCY = /^[A-Z]{3}$/;
-const SLUG = /^[a-z][a-z0-9_]{1,31}$/;
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 export const termsOf = ({
   currency,
@@ -111,13 +109,14 @@ export const validTerms = (terms: ContractTerms): ContractTerms => {
 };
 
 export const positiveMinor = (value: unknown, code: string, what: string): bigint => {
-  if (typeof value !== 'string' || !/^\d+$/.test(value) || BigInt(value) <= 0n) {
+  const amount = minorUnitsOf(value);
+  if (amount === undefined || amount <= 0n) {
     throw new BusinessRuleViolation(
       code,
       `${what} must be a whole number of minor units greater than zero, written as a decimal string (got ${JSON.stringify(value)}).`,
     );
   }
-  return BigInt(value);
+  return amount;
 };
 
 /** A non-empty list of distinct slugs such as `skincare` or `jd_mall`. */
@@ -126,7 +125,7 @@ export const slugs = (values: unknown, code: string, noun: 'category' | 'platfor
     throw new BusinessRuleViolation(code, `List at least one ${noun}.`);
   }
   for (const [index, value] of values.entries()) {
-    if (typeof value !== 'string' || !SLUG.test(value)) {
+    if (!isSlug(value)) {
       throw new BusinessRuleViolation(
         code,
         `${JSON.stringify(value)} is not a valid ${noun}: use 2 to 32 lowercase letters, digits or underscores, starting with a letter.`,
@@ -140,17 +139,10 @@ export const slugs = (values: unknown, code: string, noun: 'category' | 'platfor
 };
 
 const calendarDate = (value: unknown, what: string): void => {
-  const match = typeof value === 'string' ? DATE.exec(value) : null;
-  const [year, month, day] = match ? [Number(match[1]), Number(match[2]), Number(match[3])] : [0, 0, 0];
-  if (!match || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+  if (!isCalendarDate(value)) {
     throw new BusinessRuleViolation(
       'INVALID_DATE',
       `The ${what} must be a calendar date written YYYY-MM-DD (got ${JSON.stringify(value)}).`,
     );
   }
-};
-
-const daysInMonth = (year: number, month: number): number => {
-  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
-  return [4, 6, 9, 11].includes(month) ? 30 : 31;
 };

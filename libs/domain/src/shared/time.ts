@@ -41,14 +41,7 @@ const UTC_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,
 export const epochMs = (value: string): number | undefined => {
   const match = UTC_INSTANT.exec(value);
   if (match === null) return undefined;
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number);
   if (!isDayOfYear(year, month, day) || hour > 23 || minute > 59 || second > 59) return undefined;
   const millisecond = Number((match[7] ?? '').padEnd(3, '0').slice(0, 3));
   return Date.UTC(year, month - 1, day, hour, minute, second, millisecond);
