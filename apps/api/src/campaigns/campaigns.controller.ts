@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { campaignDecider, campaignStreamId, type Campaign } from '#domain';
+import type { WriteResult } from '../commands/command-executor';
+import { FactsReader } from '../commands/facts-reader';
+import { Roles } from '../http/auth.guard';
+import { ReasonDto, WriteRoute } from '../http/dto';
+import { UuidPipe } from '../http/pipes';
+import { ProblemException } from '../http/problem';
+import { Write, etagOf, type WriteContext } from '../http/write-context';
+import { ExecuteCampaignCommand } from './campaign.handler';
+import { CampaignBudgetDto, CreateCampaignDto, PolicySuspensionDto, SpendReportDto } from './campaigns.dto';
+
+@ApiTags('campaigns')
+@ApiBearerAuth()
+@Controller('v1/campaigns')
+export class CampaignsController {
+  constructor(
+    private readonly commandBus: CommandBus,
+    private readonly facts: FactsReader,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  @Roles('sales')
+  @WriteRoute(true)
+  @ApiOperation({
+    summary: 'Create a campaign under an active contract, allocating its budget from the contract value',
+    description: 'A budget over what the contract has left is refused with 409 BUDGET_EXCEEDED.',
+  })
+  create(@Body() body: CreateCampaignDto, @Write() context: WriteContext) {
+    // With an Idempotency-Key the id follows from the key, so a retry after a lost response finds the
+    // campaign (and the allocation) it already made instead of making a second one.
+    const campaignId = body.campaignId ?? (context.idempotencyKey ? context.commandId : randomUUID());
+    const { contractId, advertiserId, category, budgetMinor, startsAt, endsAt, linkTarget, adLabel } = body;
+    return this.run(
+      campaignId,
+      {
+        type: 'CreateCampaign',
+        data: {
+          campaignId,
+          contractId,
+          advertiserId,
+          category,
+          budgetMinor,
+          startsAt,
+          endsAt,
+          ...(linkTarget === undefined ? {} : { linkTarget: { platform: linkTarget.platform, url: linkTarget.url } }),
+          adLabel,
+        },
+      },
+      context,
+    );
+  }
+
+  @Get(':campaignId')
+  @Roles('sales', 'deal_approver', 'compliance', 'finance_auditor', 'service')
+  @ApiOperation({ summary: 'A campaign as of now, folded from its stream (ETag = revision)' })
+  @ApiOkResponse({ description: 'the campaign' })
+  async get(@Param('campaignId', UuidPipe) campaignId: string, @Res({ passthrough: true }) reply: FastifyReply) {
+    const [state, revision] = await this.facts.stateWithRevision(campaignDecider, campaignStreamId(campaignId));
+    if (revision === undefined) throw new ProblemException(404, 'CAMPAIGN_NOT_FOUND', `no campaign ${campaignId}`);
+    void reply.header('etag', etagOf(revision));
+    return state satisfies Campaign;
+  }
+
+  @Post(':campaignId/submission')
+  @HttpCode(200)
+  @Roles('sales')
+  @WriteRoute()
+  @ApiOperation({ summary: 'Submit a draft campaign for compliance review' })
+  submit(@Param('campaignId', UuidPipe) campaignId: string, @Write() context: WriteContext) {
+    return this.run(campaignId, { type: 'SubmitCampaign', data: { campaignId } }, context);
+  }
+
+  @Post(':campaignId/approval')
+  @HttpCode(200)
+  @Roles('compliance')
+  @WriteRoute()
+  @ApiOperation({
+    summary: 'Approve a submitted campaign (four eyes: not its creator or submitter)',
+    description: 'Checks again that the contract is active, the category approved and the link allowed.',
+  })
+  approve(@Param('campaignId', UuidPipe) campaignId: string, @Write() context: WriteContext) {
+    return this.run(campaignId, { type: 'ApproveCampaign', data: { campaignId } }, context);
+  }
+
+  @Post(':campaignId/rejection')
+  @HttpCode(200)
+  @Roles('compliance')
+  @WriteRoute()
+  @ApiOperation({
+    summary: 'Reject a submitted campaign (four eyes); its budget goes back to the contract',
+  })
+  reject(@Param('campaignId', UuidPipe) campaignId: string, @Body() body: ReasonDto, @Write() context: WriteContext) {
+    return this.run(campaignId, { type: 'RejectCampaign', data: { campaignId, reason: body.reason } }, context);
+  }
+
+  @Post(':campaignId/launch')
+  @HttpCode(200)
+  @Roles('sales', 'service')
+  @WriteRoute()
+  @ApiOperation({ summary: 'Launch an approved campaign within its window, under an active contract' })
+  launch(@Param('campaignId', UuidPipe) campaignId: string, @Write() context: WriteContext) {
+    return this.run(campaignId, { type: 'LaunchCampaign', data: { campaignId } }, context);
+  }
+
+  @Post(':campaignId/pause')
+  @HttpCode(200)
+  @Roles('sales', 'compliance', 'service')
+  @WriteRoute()
+  @ApiOperation({ summary: 'Pause a live campaign, with a reason' })
+  pause(@Param('campaignId', UuidPipe) campaignId: string, @Body() body: ReasonDto, @Write() context: WriteContext) {
+    return this.run(campaignId, { type: 'PauseCampaign', data: { campaignId, reason: body.reason } }, context);
+  }
+
+  @Post(':campaignId/resumption')
+  @HttpCode(200)
+  @Roles('sales', 'compliance', 'service')
+  @WriteRoute()
+  @ApiOperation({ summary: 'Resume a paused campaign that has budget left' })
+  resume(@Param('campaignId', UuidPipe) campaignId: string, @Write() context: WriteContext) {
+    return this.run(campaignId, { type: 'ResumeCampaign', data: { campaignId } }, context);
+  }
+
+  @Post(':campaignId/completion')
+  @HttpCode(200)
+  @Roles('sales', 'service')
+  @WriteRoute()
+  @ApiOperation({ summary: 'Complete a launched campaign; what it did not spend goes back to the contract' })
+  complete(@Param('campaignId', UuidPipe) campaignId: string, @Write() context: WriteContext) {
+    return this.run(campaignId, { type: 'CompleteCampaign', data: { campaignId } }, context);
+  }
+
+  @Post(':campaignId/policy-suspension')
+  @HttpCode(200)
+  @Roles('compliance', 'service')
+  @WriteRoute()
+  @ApiOperation({ summary: 'Suspend a campaign whose permission lapsed (revoked category, suspended contract...)' })
+  suspendByPolicy(
+    @Param('campaignId', UuidPipe) campaignId: string,
+    @Body() body: PolicySuspensionDto,
+    @Write() context: WriteContext,
+  ) {
+    return this.run(campaignId, { type: 'SuspendCampaignByPolicy', data: { campaignId, cause: body.cause } }, context);
+  }
+
+  @Put(':campaignId/budget')
+  @Roles('sales')
+  @WriteRoute()
+  @ApiOperation({
+    summary: 'Change the budget; the contract allocation follows (409 BUDGET_EXCEEDED when it has no room)',
+  })
+  changeBudget(
+    @Param('campaignId', UuidPipe) campaignId: string,
+    @Body() body: CampaignBudgetDto,
+    @Write() context: WriteContext,
+  ) {
+    return this.run(
+      campaignId,
+      { type: 'ChangeCampaignBudget', data: { campaignId, budgetMinor: body.budgetMinor } },
+      context,
+    );
+  }
+
+  @Post(':campaignId/spend')
+  @HttpCode(200)
+  @Roles('service')
+  @WriteRoute()
+  @ApiOperation({
+    summary: 'Report a batch of spend from ad serving; pauses the campaign at its budget or the contract value',
+    description: 'A batch reported again with the same figures is acknowledged (position null) and recorded once.',
+  })
+  reportSpend(
+    @Param('campaignId', UuidPipe) campaignId: string,
+    @Body() body: SpendReportDto,
+    @Write() context: WriteContext,
+  ) {
+    const { batchId, amountMinor, periodStart, periodEnd } = body;
+    return this.run(
+      campaignId,
+      { type: 'ReportCampaignSpend', data: { campaignId, batchId, amountMinor, periodStart, periodEnd } },
+      context,
+    );
+  }
+
+  private run(
+    campaignId: string,
+    intent: ExecuteCampaignCommand['intent'],
+    context: WriteContext,
+  ): Promise<WriteResult> {
+    return this.commandBus.execute(new ExecuteCampaignCommand(campaignId, intent, context));
+  }
+}
