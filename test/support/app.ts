@@ -31,9 +31,9 @@ export const startTestApp = async (env: Record<string, string> = {}): Promise<Te
   const database = await createTestDatabase(serverUrl(), 5);
   await database.pool.end();
   const secret = randomBytes(32).toString('hex');
-  const config = loadConfig({ DATABASE_URL: database.url, JWT_SECRET: secret, PORT: '0', ...env });
+  const config = loadConfig({ DATABASE_URL: database.url, JWT_SECRET: secret, PORT: '0', LOG_LEVEL: 'silent', ...env });
   const runtime = await openRuntime(config);
-  const app = await createApp(runtime, { logger: false });
+  const app = await createApp(runtime);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const baseUrl = await app.getUrl();
   return {

@@ -1,27 +1,36 @@
-import { ValidationPipe, type LoggerService } from '@nestjs/common';
+import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
 import { migrate } from '#event-store';
 import type { Runtime } from '#runtime';
 import { AppModule } from './app.module';
-import { registerCorrelationId } from './http/correlation';
+import { logRequests, registerCorrelationId } from './http/correlation';
+import { HttpDrain } from './http/http-drain';
 import { ProblemFilter } from './http/problem.filter';
 import { API_MIGRATIONS } from './infrastructure/api-schema';
-
-export interface AppOptions {
-  readonly logger?: LoggerService | false;
-}
+import { Metrics } from './observability/metrics';
 
 /** Builds the HTTP application on an open runtime; closing the app closes the runtime. */
-export const createApp = async (runtime: Runtime, options: AppOptions = {}): Promise<NestFastifyApplication> => {
+export const createApp = async (runtime: Runtime): Promise<NestFastifyApplication> => {
   await migrate(runtime.pool, 'api', API_MIGRATIONS);
-  const adapter = new FastifyAdapter({ bodyLimit: runtime.config.bodyLimitBytes });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRuntime(runtime), adapter, {
-    logger: options.logger,
+  const adapter = new FastifyAdapter({
+    bodyLimit: runtime.config.bodyLimitBytes,
+    // On shutdown, idle keep-alive sockets are closed at once; requests in flight are finished.
+    forceCloseConnections: 'idle',
   });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRuntime(runtime), adapter, {
+    bufferLogs: true,
+    // Requests arriving once shutdown has begun get 503 with Connection: close, so clients go elsewhere.
+    return503OnClosing: true,
+  });
+  app.useLogger(app.get(Logger));
   const fastify = app.getHttpAdapter().getInstance();
   registerCorrelationId(fastify);
+  app.get(HttpDrain).register(fastify);
+  app.get(Metrics).instrument(fastify);
+  logRequests(fastify, app.get(Logger));
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new ProblemFilter());
   app.enableShutdownHooks();

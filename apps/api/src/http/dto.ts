@@ -1,6 +1,6 @@
 import { UseInterceptors, applyDecorators } from '@nestjs/common';
 import { ApiHeader, ApiProperty, ApiResponse } from '@nestjs/swagger';
-import { IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
+import { IsISO8601, IsLowercase, IsNotEmpty, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { WriteInterceptor } from './write.interceptor';
 
 export const SLUG = /^[a-z][a-z0-9_]{1,31}$/;
@@ -32,6 +32,22 @@ export const MinorUnits = (description: string, example = '1500000') =>
     }),
     IsString({ message: '$property must be a string of digits (integer minor units; no floats)' }),
     Matches(MONEY, { message: '$property must be a non-negative whole number of minor units, as a string' }),
+  );
+
+/** Ids name streams, so only the lowercase spelling is accepted: one id, one stream. */
+export const LowercaseUuid = () =>
+  applyDecorators(
+    IsUUID('all', { message: '$property must be a UUID' }),
+    IsLowercase({ message: '$property must be written in lowercase' }),
+  );
+
+/** A calendar date: the right shape and a day that exists (no 2027-02-30), so the domain sees only real dates. */
+export const CalendarDateField = (description: string, example: string) =>
+  applyDecorators(
+    ApiProperty({ description: `${description} (YYYY-MM-DD)`, format: 'date', example }),
+    IsString({ message: '$property must be a date written YYYY-MM-DD' }),
+    Matches(CALENDAR_DATE, { message: '$property must be a date written YYYY-MM-DD' }),
+    IsISO8601({ strict: true }, { message: '$property must be a calendar date that exists' }),
   );
 
 export class ReasonDto {

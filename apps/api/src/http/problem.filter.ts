@@ -22,6 +22,7 @@ const FASTIFY_CLIENT_ERRORS: Record<string, [number, string]> = {
   FST_ERR_CTP_BODY_TOO_LARGE: [413, 'BODY_TOO_LARGE'],
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'UNSUPPORTED_MEDIA_TYPE'],
   FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'MALFORMED_BODY'],
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'MALFORMED_BODY'],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'MALFORMED_BODY'],
 };
 
@@ -76,6 +77,13 @@ const toProblem = (error: unknown): [Problem, Record<string, string>] => {
       { 'retry-after': '5' },
     ];
   }
+  // Nest's Fastify adapter wraps Fastify's own errors (body parsing, size) in an HttpException.
+  const fastifyError = error instanceof HttpException ? (error.cause ?? error) : error;
+  const fastifyCode = (fastifyError as { code?: string })?.code;
+  if (fastifyCode && FASTIFY_CLIENT_ERRORS[fastifyCode]) {
+    const [status, code] = FASTIFY_CLIENT_ERRORS[fastifyCode];
+    return [problem(status, { code, detail: (fastifyError as Error).message }), {}];
+  }
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const response = error.getResponse() as ValidationFailure | string;
@@ -91,11 +99,6 @@ const toProblem = (error: unknown): [Problem, Record<string, string>] => {
     }
     const detail = typeof response === 'string' ? response : [response.message].flat().join('; ');
     return [problem(status, { code: codeForStatus(status), detail }), {}];
-  }
-  const fastifyCode = (error as { code?: string })?.code;
-  if (fastifyCode && FASTIFY_CLIENT_ERRORS[fastifyCode]) {
-    const [status, code] = FASTIFY_CLIENT_ERRORS[fastifyCode];
-    return [problem(status, { code, detail: (error as Error).message }), {}];
   }
   const statusCode = (error as { statusCode?: number })?.statusCode;
   if (error instanceof SyntaxError || (statusCode !== undefined && statusCode >= 400 && statusCode < 500)) {
