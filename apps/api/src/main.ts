@@ -20,7 +20,10 @@ const main = async (): Promise<void> => {
   console.log(`KA contracting API (${config.mode} mode) on ${await app.getUrl()}; OpenAPI at /docs`);
 };
 
+const describe = (error: unknown): string =>
+  error instanceof Error ? `${error.message}${error.cause ? `\n  caused by: ${describe(error.cause)}` : ''}` : String(error);
+
 main().catch((error: unknown) => {
-  console.error(`start-up failed: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`start-up failed: ${describe(error)}`);
   process.exit(1);
 });

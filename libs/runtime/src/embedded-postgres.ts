@@ -89,14 +89,25 @@ export const startEmbeddedPostgres = async (options: EmbeddedPostgresOptions): P
     onLog: log,
     onError: (error) => log(String(error)),
   });
-  if (!existsSync(join(databaseDir, 'PG_VERSION'))) await server.initialise();
+  // As root the server runs as the 'postgres' user, which must be able to enter every directory on the way.
+  const rootHint =
+    process.getuid?.() === 0 ? "; as root, the 'postgres' user must be able to enter each directory of the path" : '';
+  if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
+    try {
+      await server.initialise();
+    } catch (error) {
+      throw new Error(`embedded PostgreSQL could not create its data directory ${databaseDir}${rootHint}`, {
+        cause: error,
+      });
+    }
+  }
   await stopLeftoverServer(databaseDir);
   try {
     await server.start();
   } catch (error) {
     throw new Error(
       `embedded PostgreSQL did not start on port ${options.port} with data in ${databaseDir} ` +
-        '(is another instance using that port or directory? set EMBEDDED_PG_PORT or DATA_DIR)',
+        `(is another instance using that port or directory? set EMBEDDED_PG_PORT or DATA_DIR${rootHint})`,
       { cause: error },
     );
   }
