@@ -7,7 +7,7 @@ import { advertiserDecider, advertiserStreamId, type Advertiser } from '#domain'
 import type { WriteResult } from '../commands/command-executor';
 import { FactsReader } from '../commands/facts-reader';
 import { Roles } from '../http/auth.guard';
-import { ReasonDto, WriteRoute } from '../http/dto';
+import { ReasonDto, Transition, WriteRoute } from '../http/dto';
 import { UuidPipe } from '../http/pipes';
 import { ProblemException } from '../http/problem';
 import { Write, etagOf, type WriteContext } from '../http/write-context';
@@ -58,11 +58,11 @@ export class AdvertisersController {
     return state satisfies Advertiser;
   }
 
-  @Post(':advertiserId/verification')
-  @HttpCode(200)
-  @Roles('compliance')
-  @WriteRoute()
-  @ApiOperation({ summary: "Record compliance's verification decision (four eyes: not the sales owner)" })
+  @Transition(
+    ':advertiserId/verification',
+    ['compliance'],
+    "Record compliance's verification decision (four eyes: not the sales owner)",
+  )
   verify(
     @Param('advertiserId', UuidPipe) advertiserId: string,
     @Body() body: VerificationDto,
@@ -87,11 +87,7 @@ export class AdvertisersController {
     return this.run(advertiserId, { type: 'ChangeKaTier', data: { advertiserId, kaTier: body.kaTier } }, context);
   }
 
-  @Post(':advertiserId/suspension')
-  @HttpCode(200)
-  @Roles('compliance')
-  @WriteRoute()
-  @ApiOperation({ summary: 'Suspend the advertiser: all its links are denied at once' })
+  @Transition(':advertiserId/suspension', ['compliance'], 'Suspend the advertiser: all its links are denied at once')
   suspend(
     @Param('advertiserId', UuidPipe) advertiserId: string,
     @Body() body: ReasonDto,
@@ -100,11 +96,7 @@ export class AdvertisersController {
     return this.run(advertiserId, { type: 'SuspendAdvertiser', data: { advertiserId, reason: body.reason } }, context);
   }
 
-  @Post(':advertiserId/reinstatement')
-  @HttpCode(200)
-  @Roles('compliance')
-  @WriteRoute()
-  @ApiOperation({ summary: 'Reinstate a suspended advertiser' })
+  @Transition(':advertiserId/reinstatement', ['compliance'], 'Reinstate a suspended advertiser')
   reinstate(@Param('advertiserId', UuidPipe) advertiserId: string, @Write() context: WriteContext) {
     return this.run(advertiserId, { type: 'ReinstateAdvertiser', data: { advertiserId } }, context);
   }

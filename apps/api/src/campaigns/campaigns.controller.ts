@@ -7,7 +7,7 @@ import { campaignDecider, campaignStreamId, type Campaign } from '#domain';
 import type { WriteResult } from '../commands/command-executor';
 import { FactsReader } from '../commands/facts-reader';
 import { Roles } from '../http/auth.guard';
-import { ReasonDto, WriteRoute } from '../http/dto';
+import { ReasonDto, Transition, WriteRoute } from '../http/dto';
 import { UuidPipe } from '../http/pipes';
 import { ProblemException } from '../http/problem';
 import { Write, etagOf, type WriteContext } from '../http/write-context';
@@ -67,11 +67,7 @@ export class CampaignsController {
     return state satisfies Campaign;
   }
 
-  @Post(':campaignId/submission')
-  @HttpCode(200)
-  @Roles('sales')
-  @WriteRoute()
-  @ApiOperation({ summary: 'Submit a draft campaign for compliance review' })
+  @Transition(':campaignId/submission', ['sales'], 'Submit a draft campaign for compliance review')
   submit(@Param('campaignId', UuidPipe) campaignId: string, @Write() context: WriteContext) {
     return this.run(campaignId, { type: 'SubmitCampaign', data: { campaignId } }, context);
   }
@@ -99,47 +95,43 @@ export class CampaignsController {
     return this.run(campaignId, { type: 'RejectCampaign', data: { campaignId, reason: body.reason } }, context);
   }
 
-  @Post(':campaignId/launch')
-  @HttpCode(200)
-  @Roles('sales', 'service')
-  @WriteRoute()
-  @ApiOperation({ summary: 'Launch an approved campaign within its window, under an active contract' })
+  @Transition(
+    ':campaignId/launch',
+    ['sales', 'service'],
+    'Launch an approved campaign within its window, under an active contract',
+  )
   launch(@Param('campaignId', UuidPipe) campaignId: string, @Write() context: WriteContext) {
     return this.run(campaignId, { type: 'LaunchCampaign', data: { campaignId } }, context);
   }
 
-  @Post(':campaignId/pause')
-  @HttpCode(200)
-  @Roles('sales', 'compliance', 'service')
-  @WriteRoute()
-  @ApiOperation({ summary: 'Pause a live campaign, with a reason' })
+  @Transition(':campaignId/pause', ['sales', 'compliance', 'service'], 'Pause a live campaign, with a reason')
   pause(@Param('campaignId', UuidPipe) campaignId: string, @Body() body: ReasonDto, @Write() context: WriteContext) {
     return this.run(campaignId, { type: 'PauseCampaign', data: { campaignId, reason: body.reason } }, context);
   }
 
-  @Post(':campaignId/resumption')
-  @HttpCode(200)
-  @Roles('sales', 'compliance', 'service')
-  @WriteRoute()
-  @ApiOperation({ summary: 'Resume a paused campaign that has budget left' })
+  @Transition(
+    ':campaignId/resumption',
+    ['sales', 'compliance', 'service'],
+    'Resume a paused campaign that has budget left',
+  )
   resume(@Param('campaignId', UuidPipe) campaignId: string, @Write() context: WriteContext) {
     return this.run(campaignId, { type: 'ResumeCampaign', data: { campaignId } }, context);
   }
 
-  @Post(':campaignId/completion')
-  @HttpCode(200)
-  @Roles('sales', 'service')
-  @WriteRoute()
-  @ApiOperation({ summary: 'Complete a launched campaign; what it did not spend goes back to the contract' })
+  @Transition(
+    ':campaignId/completion',
+    ['sales', 'service'],
+    'Complete a launched campaign; what it did not spend goes back to the contract',
+  )
   complete(@Param('campaignId', UuidPipe) campaignId: string, @Write() context: WriteContext) {
     return this.run(campaignId, { type: 'CompleteCampaign', data: { campaignId } }, context);
   }
 
-  @Post(':campaignId/policy-suspension')
-  @HttpCode(200)
-  @Roles('compliance', 'service')
-  @WriteRoute()
-  @ApiOperation({ summary: 'Suspend a campaign whose permission lapsed (revoked category, suspended contract...)' })
+  @Transition(
+    ':campaignId/policy-suspension',
+    ['compliance', 'service'],
+    'Suspend a campaign whose permission lapsed (revoked category, suspended contract...)',
+  )
   suspendByPolicy(
     @Param('campaignId', UuidPipe) campaignId: string,
     @Body() body: PolicySuspensionDto,

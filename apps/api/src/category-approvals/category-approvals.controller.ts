@@ -6,7 +6,7 @@ import { categoryApprovalDecider, categoryApprovalStreamId, type CategoryApprova
 import type { WriteResult } from '../commands/command-executor';
 import { FactsReader } from '../commands/facts-reader';
 import { Roles } from '../http/auth.guard';
-import { ReasonDto, WriteRoute } from '../http/dto';
+import { ReasonDto, Transition, WriteRoute } from '../http/dto';
 import { SlugPipe, UuidPipe } from '../http/pipes';
 import { ProblemException } from '../http/problem';
 import { Write, etagOf, type WriteContext } from '../http/write-context';
@@ -65,11 +65,7 @@ export class CategoryApprovalsController {
     return state satisfies CategoryApproval;
   }
 
-  @Post(':category/approval')
-  @HttpCode(200)
-  @Roles('compliance')
-  @WriteRoute()
-  @ApiOperation({ summary: 'Approve the pending request (four eyes: not its requester)' })
+  @Transition(':category/approval', ['compliance'], 'Approve the pending request (four eyes: not its requester)')
   approve(
     @Param('advertiserId', UuidPipe) advertiserId: string,
     @Param('category', SlugPipe) category: string,
@@ -78,11 +74,7 @@ export class CategoryApprovalsController {
     return this.run(advertiserId, category, { type: 'ApproveCategory', data: { advertiserId, category } }, context);
   }
 
-  @Post(':category/rejection')
-  @HttpCode(200)
-  @Roles('compliance')
-  @WriteRoute()
-  @ApiOperation({ summary: 'Reject the pending request (four eyes: not its requester)' })
+  @Transition(':category/rejection', ['compliance'], 'Reject the pending request (four eyes: not its requester)')
   reject(
     @Param('advertiserId', UuidPipe) advertiserId: string,
     @Param('category', SlugPipe) category: string,
@@ -97,11 +89,11 @@ export class CategoryApprovalsController {
     );
   }
 
-  @Post(':category/revocation')
-  @HttpCode(200)
-  @Roles('compliance')
-  @WriteRoute()
-  @ApiOperation({ summary: 'Revoke the approval: links and campaigns in the category are denied at once' })
+  @Transition(
+    ':category/revocation',
+    ['compliance'],
+    'Revoke the approval: links and campaigns in the category are denied at once',
+  )
   revoke(
     @Param('advertiserId', UuidPipe) advertiserId: string,
     @Param('category', SlugPipe) category: string,
@@ -116,11 +108,11 @@ export class CategoryApprovalsController {
     );
   }
 
-  @Post(':category/expiry')
-  @HttpCode(200)
-  @Roles('compliance', 'service')
-  @WriteRoute()
-  @ApiOperation({ summary: 'Record that the approval lapsed (from the day after its valid-until date)' })
+  @Transition(
+    ':category/expiry',
+    ['compliance', 'service'],
+    'Record that the approval lapsed (from the day after its valid-until date)',
+  )
   expire(
     @Param('advertiserId', UuidPipe) advertiserId: string,
     @Param('category', SlugPipe) category: string,

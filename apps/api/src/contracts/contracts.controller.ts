@@ -19,7 +19,7 @@ import { contractDecider, contractStreamId, type Contract } from '#domain';
 import type { WriteResult } from '../commands/command-executor';
 import { FactsReader } from '../commands/facts-reader';
 import { Roles } from '../http/auth.guard';
-import { ReasonDto, WriteRoute } from '../http/dto';
+import { ReasonDto, Transition, WriteRoute } from '../http/dto';
 import { SlugPipe, UuidPipe } from '../http/pipes';
 import { ProblemException } from '../http/problem';
 import { Write, etagOf, type WriteContext } from '../http/write-context';
@@ -103,65 +103,53 @@ export class ContractsController {
     );
   }
 
-  @Post(':contractId/submission')
-  @HttpCode(200)
-  @Roles('sales')
-  @WriteRoute()
-  @ApiOperation({ summary: 'Submit the contract for approval' })
+  @Transition(':contractId/submission', ['sales'], 'Submit the contract for approval')
   submit(@Param('contractId', UuidPipe) contractId: string, @Write() context: WriteContext) {
     return this.run(contractId, { type: 'SubmitContract', data: { contractId } }, context);
   }
 
-  @Post(':contractId/approval')
-  @HttpCode(200)
-  @Roles('deal_approver')
-  @WriteRoute()
-  @ApiOperation({ summary: 'Approve a submitted contract (four eyes: not whoever drafted, revised or submitted it)' })
+  @Transition(
+    ':contractId/approval',
+    ['deal_approver'],
+    'Approve a submitted contract (four eyes: not whoever drafted, revised or submitted it)',
+  )
   approve(@Param('contractId', UuidPipe) contractId: string, @Write() context: WriteContext) {
     return this.run(contractId, { type: 'ApproveContract', data: { contractId } }, context);
   }
 
-  @Post(':contractId/rejection')
-  @HttpCode(200)
-  @Roles('deal_approver')
-  @WriteRoute()
-  @ApiOperation({ summary: 'Reject a submitted contract (four eyes); sales may revise and resubmit it' })
+  @Transition(
+    ':contractId/rejection',
+    ['deal_approver'],
+    'Reject a submitted contract (four eyes); sales may revise and resubmit it',
+  )
   reject(@Param('contractId', UuidPipe) contractId: string, @Body() body: ReasonDto, @Write() context: WriteContext) {
     return this.run(contractId, { type: 'RejectContract', data: { contractId, reason: body.reason } }, context);
   }
 
-  @Post(':contractId/signature')
-  @HttpCode(200)
-  @Roles('sales')
-  @WriteRoute()
-  @ApiOperation({ summary: "Record the advertiser's signature: the approved contract becomes Active" })
+  @Transition(
+    ':contractId/signature',
+    ['sales'],
+    "Record the advertiser's signature: the approved contract becomes Active",
+  )
   sign(@Param('contractId', UuidPipe) contractId: string, @Write() context: WriteContext) {
     return this.run(contractId, { type: 'SignContract', data: { contractId } }, context);
   }
 
-  @Post(':contractId/suspension')
-  @HttpCode(200)
-  @Roles('deal_approver', 'compliance')
-  @WriteRoute()
-  @ApiOperation({ summary: 'Suspend the contract: its links and campaigns are denied at once' })
+  @Transition(
+    ':contractId/suspension',
+    ['deal_approver', 'compliance'],
+    'Suspend the contract: its links and campaigns are denied at once',
+  )
   suspend(@Param('contractId', UuidPipe) contractId: string, @Body() body: ReasonDto, @Write() context: WriteContext) {
     return this.run(contractId, { type: 'SuspendContract', data: { contractId, reason: body.reason } }, context);
   }
 
-  @Post(':contractId/resumption')
-  @HttpCode(200)
-  @Roles('deal_approver', 'compliance')
-  @WriteRoute()
-  @ApiOperation({ summary: 'Resume a suspended contract' })
+  @Transition(':contractId/resumption', ['deal_approver', 'compliance'], 'Resume a suspended contract')
   resume(@Param('contractId', UuidPipe) contractId: string, @Write() context: WriteContext) {
     return this.run(contractId, { type: 'ResumeContract', data: { contractId } }, context);
   }
 
-  @Post(':contractId/termination')
-  @HttpCode(200)
-  @Roles('deal_approver', 'compliance')
-  @WriteRoute()
-  @ApiOperation({ summary: 'Terminate the contract for good' })
+  @Transition(':contractId/termination', ['deal_approver', 'compliance'], 'Terminate the contract for good')
   terminate(
     @Param('contractId', UuidPipe) contractId: string,
     @Body() body: ReasonDto,
@@ -170,11 +158,11 @@ export class ContractsController {
     return this.run(contractId, { type: 'TerminateContract', data: { contractId, reason: body.reason } }, context);
   }
 
-  @Post(':contractId/expiry')
-  @HttpCode(200)
-  @Roles('service', 'deal_approver')
-  @WriteRoute()
-  @ApiOperation({ summary: 'Record that the contract ran out (from the day after its end date)' })
+  @Transition(
+    ':contractId/expiry',
+    ['service', 'deal_approver'],
+    'Record that the contract ran out (from the day after its end date)',
+  )
   expire(@Param('contractId', UuidPipe) contractId: string, @Write() context: WriteContext) {
     return this.run(contractId, { type: 'ExpireContract', data: { contractId } }, context);
   }
@@ -197,11 +185,11 @@ export class ContractsController {
     return this.run(contractId, { type: 'ProposeAmendment', data: { contractId, changes } }, context);
   }
 
-  @Post(':contractId/amendments/:version/approval')
-  @HttpCode(200)
-  @Roles('deal_approver')
-  @WriteRoute()
-  @ApiOperation({ summary: 'Approve the pending amendment of this version (four eyes: not its proposer)' })
+  @Transition(
+    ':contractId/amendments/:version/approval',
+    ['deal_approver'],
+    'Approve the pending amendment of this version (four eyes: not its proposer)',
+  )
   approveAmendment(
     @Param('contractId', UuidPipe) contractId: string,
     @Param('version', VersionPipe) version: number,
@@ -210,11 +198,11 @@ export class ContractsController {
     return this.run(contractId, { type: 'ApproveAmendment', data: { contractId, version } }, context);
   }
 
-  @Post(':contractId/amendments/:version/rejection')
-  @HttpCode(200)
-  @Roles('deal_approver')
-  @WriteRoute()
-  @ApiOperation({ summary: 'Reject the pending amendment of this version (four eyes: not its proposer)' })
+  @Transition(
+    ':contractId/amendments/:version/rejection',
+    ['deal_approver'],
+    'Reject the pending amendment of this version (four eyes: not its proposer)',
+  )
   rejectAmendment(
     @Param('contractId', UuidPipe) contractId: string,
     @Param('version', VersionPipe) version: number,

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Put, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -6,7 +6,7 @@ import { PLATFORM_POLICY_STREAM, linkPolicyOf, platformPolicyDecider, type LinkP
 import { FactsReader } from '../commands/facts-reader';
 import type { WriteResult } from '../commands/command-executor';
 import { Roles } from '../http/auth.guard';
-import { ReasonDto, WriteRoute } from '../http/dto';
+import { ReasonDto, Transition, WriteRoute } from '../http/dto';
 import { SlugPipe } from '../http/pipes';
 import { Write, type WriteContext } from '../http/write-context';
 import { ChangeDomainsDto, CommercialLoadCapDto, LinkEligibleCategoryDto, RegisterPlatformDto } from './platforms.dto';
@@ -56,20 +56,16 @@ export class PlatformsController {
     return this.run(platform, { type: 'ChangeLinkPlatformDomains', data: { platform, ...body } }, context);
   }
 
-  @Post('platforms/:platform/suspension')
-  @HttpCode(200)
-  @Roles('platform_admin')
-  @WriteRoute()
-  @ApiOperation({ summary: 'Suspend a platform: every link to it is denied at once' })
+  @Transition(
+    'platforms/:platform/suspension',
+    ['platform_admin'],
+    'Suspend a platform: every link to it is denied at once',
+  )
   suspend(@Param('platform', SlugPipe) platform: string, @Body() body: ReasonDto, @Write() context: WriteContext) {
     return this.run(platform, { type: 'SuspendLinkPlatform', data: { platform, reason: body.reason } }, context);
   }
 
-  @Post('platforms/:platform/reinstatement')
-  @HttpCode(200)
-  @Roles('platform_admin')
-  @WriteRoute()
-  @ApiOperation({ summary: 'Reinstate a suspended platform' })
+  @Transition('platforms/:platform/reinstatement', ['platform_admin'], 'Reinstate a suspended platform')
   reinstate(@Param('platform', SlugPipe) platform: string, @Write() context: WriteContext) {
     return this.run(platform, { type: 'ReinstateLinkPlatform', data: { platform } }, context);
   }
