@@ -29,3 +29,8 @@ export const containerRuntimeUnavailable = (): string | undefined =>
     require('testcontainers').getContainerRuntimeClient()
       .then(() => process.exit(0), (error) => { console.log(error.message); process.exit(1); });
   `);
+
+/** Straight to stderr: Jest drops console output of test files whose tests are all skipped. */
+export const announceSkip = (what: string, reason: string): void => {
+  process.stderr.write(`\nSKIPPED ${what}: ${reason}\n`);
+};

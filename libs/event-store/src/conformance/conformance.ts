@@ -9,6 +9,7 @@ import {
   type ReadAllOptions,
   type RecordedEvent,
 } from '../event-store';
+import { announceSkip } from '../../../../test/support/probe';
 
 export interface ConformanceHarness {
   /**
@@ -72,9 +73,7 @@ const isAscending = (positions: readonly Position[]): boolean =>
  * (no server, no Docker) is skipped with a printed notice, never passed silently.
  */
 export const describeEventStoreConformance = (adapterName: string, harness: ConformanceHarness): void => {
-  if (harness.unavailable !== undefined) {
-    console.warn(`SKIPPED EventStore conformance for ${adapterName}: ${harness.unavailable}`);
-  }
+  if (harness.unavailable !== undefined) announceSkip(`EventStore conformance for ${adapterName}`, harness.unavailable);
   const describeIfAvailable = harness.unavailable === undefined ? describe : describe.skip;
   describeIfAvailable(`EventStore conformance: ${adapterName}`, () => {
     let store: EventStore;

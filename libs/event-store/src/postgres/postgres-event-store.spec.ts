@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../../../../test/support/postgres';
-import { postgresUnavailable } from '../../../../test/support/probe';
+import { announceSkip, postgresUnavailable } from '../../../../test/support/probe';
 import { START, type RecordedEvent } from '../event-store';
 import { PostgresEventStore } from './postgres-event-store';
 
 const unavailable = postgresUnavailable(serverUrl());
-if (unavailable) console.warn(`SKIPPED PostgreSQL event store specifics: ${unavailable}`);
+if (unavailable) announceSkip('PostgreSQL event store specifics', unavailable);
 
 (unavailable ? describe.skip : describe)('PostgresEventStore specifics', () => {
   let database: TestDatabase;
