@@ -1,0 +1,54 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { Pool } from 'pg';
+import type { EventStore } from '#event-store';
+import { ProjectionRunner, READ_MODELS, cascadeReactor } from '#read-models';
+import { EVENT_STORE, PG_POOL } from '../infrastructure/tokens';
+import { CascadeCommands } from './cascade-dispatcher';
+
+export const PROJECTOR_OPTIONS = Symbol('ProjectorOptions');
+
+export interface ProjectorOptions {
+  /** Whether this process runs the projections and reactors (each stands by until it holds its lock). */
+  readonly run: boolean;
+}
+
+/**
+ * Hosts one runner per read model and reactor. Every replica may run it: the advisory locks make
+ * exactly one of them active per projection, and a standby takes over when the active one dies.
+ */
+@Injectable()
+export class ProjectorService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Projector');
+  private readonly runners: ProjectionRunner[] = [];
+
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(PROJECTOR_OPTIONS) private readonly options: ProjectorOptions,
+    private readonly commands: CascadeCommands,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.options.run) return;
+    const projections = [
+      ...READ_MODELS,
+      cascadeReactor({ store: this.store, dispatch: this.commands.dispatch, logger: this.logger }),
+    ];
+    for (const projection of projections) {
+      const runner = new ProjectionRunner({ pool: this.pool, store: this.store, projection, logger: this.logger });
+      this.runners.push(runner);
+      runner.start();
+    }
+  }
+
+  /** Before the runtime closes the pool: finish the batches in flight and release the locks. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.runners.map((runner) => runner.stop()));
+  }
+}

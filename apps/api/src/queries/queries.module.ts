@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { KaClientsController } from './ka-clients.controller';
+import { LinkPermissionsController } from './link-permissions.controller';
+import { ProjectionReads } from './projection-reads';
+
+/** The downstream query API over the read models. */
+@Module({
+  controllers: [KaClientsController, LinkPermissionsController],
+  providers: [ProjectionReads],
+})
+export class QueriesModule {}

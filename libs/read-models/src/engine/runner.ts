@@ -1,0 +1,242 @@
+import type { Pool } from 'pg';
+import type { EventStore, Position, RecordedEvent, Subscription } from '#event-store';
+import { AdvisoryLock } from './advisory-lock';
+import { CHECKPOINT_CHANNEL, ensureCheckpoint } from './checkpoints';
+import { silentLogger, type BatchApplier, type Projection, type ProjectorLogger } from './projection';
+import { migrateProjections, rebuild } from './rebuild';
+
+export interface ProjectionRunnerOptions {
+  readonly pool: Pool;
+  readonly store: EventStore;
+  readonly projection: Projection;
+  /** Upper bound of events per transaction; under load the subscription fills it, when idle a batch is one event. */
+  readonly maxBatchSize?: number;
+  /** How often a standby asks for the lock. */
+  readonly lockPollMs?: number;
+  /** Pause before resuming after a failed batch. */
+  readonly retryDelayMs?: number;
+  readonly logger?: ProjectorLogger;
+}
+
+export type RunnerState = 'stopped' | 'standby' | 'active';
+
+export interface RunnerStatus {
+  readonly name: string;
+  readonly state: RunnerState;
+  /** The checkpoint this runner last committed or read; undefined before it first held the lock. */
+  readonly position: Position | undefined;
+  /** When the store committed the last event this runner applied. */
+  readonly lastEventAt: Date | undefined;
+  readonly eventsApplied: number;
+  readonly batchesApplied: number;
+}
+
+/** The checkpoint moved under us: another holder (a zombie's successor, a rebuild) owns the position now. */
+class Fenced extends Error {
+  constructor(name: string, expected: Position) {
+    super(`checkpoint of ${name} is no longer at ${expected.toString()}`);
+    this.name = 'Fenced';
+  }
+}
+
+class LockLost extends Error {
+  constructor(name: string) {
+    super(`the advisory lock of ${name} was lost with its connection`);
+    this.name = 'LockLost';
+  }
+}
+
+/**
+ * Runs one projection: waits for its advisory lock (one active runner per projection across all
+ * replicas), subscribes after its checkpoint, and applies every batch and the new checkpoint in
+ * one transaction. The checkpoint only moves from the position the batch started at, so a holder
+ * that lost its lock without noticing (a zombie) finds it moved and rolls its whole batch back: a
+ * batch can never be applied twice, nor skipped.
+ */
+export class ProjectionRunner {
+  private readonly maxBatchSize: number;
+  private readonly lockPollMs: number;
+  private readonly retryDelayMs: number;
+  private readonly logger: ProjectorLogger;
+  private loop: Promise<void> | undefined;
+  private stopping = false;
+  private stopSignal: Promise<void> = Promise.resolve();
+  private signalStop: () => void = () => undefined;
+  private readonly sleepers = new Set<() => void>();
+  private current: RunnerStatus;
+
+  constructor(private readonly options: ProjectionRunnerOptions) {
+    this.maxBatchSize = options.maxBatchSize ?? 500;
+    this.lockPollMs = options.lockPollMs ?? 1_000;
+    this.retryDelayMs = options.retryDelayMs ?? 1_000;
+    this.logger = options.logger ?? silentLogger;
+    this.current = {
+      name: options.projection.name,
+      state: 'stopped',
+      position: undefined,
+      lastEventAt: undefined,
+      eventsApplied: 0,
+      batchesApplied: 0,
+    };
+  }
+
+  get name(): string {
+    return this.options.projection.name;
+  }
+
+  status(): RunnerStatus {
+    return this.current;
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.stopping = false;
+    this.stopSignal = new Promise((resolve) => {
+      this.signalStop = resolve;
+    });
+    this.current = { ...this.current, state: 'standby' };
+    this.loop = this.run().finally(() => {
+      this.current = { ...this.current, state: 'stopped' };
+      this.loop = undefined;
+    });
+  }
+
+  /** Finishes the batch in flight, releases the lock and resolves once nothing runs any more. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.signalStop();
+    for (const wake of this.sleepers) wake();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const { pool, projection } = this.options;
+    while (!this.stopping) {
+      let lock: AdvisoryLock | undefined;
+      try {
+        lock = await AdvisoryLock.acquire(
+          pool,
+          projection.name,
+          this.lockPollMs,
+          () => this.stopping,
+          (ms) => this.sleep(ms),
+        );
+      } catch (error) {
+        this.logger.warn(`${projection.name}: cannot ask for the lock (${(error as Error).message}); retrying`);
+        await this.sleep(this.retryDelayMs);
+        continue;
+      }
+      if (lock === undefined) return;
+      try {
+        await this.runWhileLocked(lock);
+      } finally {
+        await lock.release();
+        this.current = { ...this.current, state: 'standby' };
+      }
+    }
+  }
+
+  private async runWhileLocked(lock: AdvisoryLock): Promise<void> {
+    const { pool, store, projection } = this.options;
+    this.current = { ...this.current, state: 'active' };
+    while (!this.stopping && !lock.lost) {
+      let subscription: Subscription | undefined;
+      try {
+        await migrateProjections(pool, [projection]);
+        const checkpoint = await ensureCheckpoint(pool, projection.name, projection.version);
+        if (checkpoint.version !== projection.version) {
+          this.logger.log(
+            `${projection.name}: checkpoint is of version ${checkpoint.version}, rebuilding as version ${projection.version}`,
+          );
+          await rebuild({ pool, store, projections: [projection] });
+          continue;
+        }
+        let position = checkpoint.position;
+        const apply = projection.applier();
+        this.current = { ...this.current, position };
+        this.logger.log(`${projection.name}: running after position ${position.toString()}`);
+        subscription = store.subscribeToAll({ after: position, maxBatchSize: this.maxBatchSize }, async (events) => {
+          if (lock.lost) throw new LockLost(projection.name);
+          await this.applyBatch(apply, position, events);
+          position = events[events.length - 1]!.position;
+        });
+        const ended = await Promise.race([
+          subscription.done.then(
+            () => undefined,
+            (error: unknown) => error,
+          ),
+          lock.whenLost().then(() => new LockLost(projection.name)),
+          this.stopSignal,
+        ]);
+        await subscription.stop();
+        if (ended instanceof Fenced) {
+          this.logger.warn(`${projection.name}: ${ended.message}; re-reading the checkpoint`);
+        } else if (ended instanceof LockLost) {
+          this.logger.warn(`${projection.name}: ${ended.message}; queueing for the lock again`);
+        } else if (ended !== undefined) {
+          throw ended;
+        }
+      } catch (error) {
+        await subscription?.stop();
+        this.logger.error(
+          `${projection.name}: batch failed (${(error as Error)?.message ?? String(error)}); retrying from the checkpoint`,
+          (error as Error)?.stack,
+        );
+        await this.sleep(this.retryDelayMs);
+      }
+    }
+  }
+
+  private async applyBatch(apply: BatchApplier, from: Position, events: readonly RecordedEvent[]): Promise<void> {
+    const { pool, projection } = this.options;
+    const last = events[events.length - 1]!;
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      // Read models are derived and their checkpoint commits with them: a commit lost in a server
+      // crash rolls both back together and the runner applies the batch again. So the commit need
+      // not wait for the WAL flush, which would otherwise add a disk sync to every event's lag.
+      await client.query('BEGIN; SET LOCAL synchronous_commit TO off');
+      await apply(client, events);
+      // Last, not first: a transaction that has written holds back the event store's read horizon
+      // (pg_snapshot_xmin) until it commits, so writing late keeps new events visible sooner.
+      // One round trip: the NOTIFY is queued only if the checkpoint moved, and sent on commit.
+      const moved = await client.query(
+        `WITH moved AS (
+           UPDATE projection_checkpoints SET position = $3::numeric, last_event_at = $4, updated_at = now()
+           WHERE name = $1 AND position = $2::numeric RETURNING name)
+         SELECT pg_notify($5, $1 || ' ' || $3) FROM moved`,
+        [projection.name, from.toString(), last.position.toString(), last.createdAt, CHECKPOINT_CHANNEL],
+      );
+      if (moved.rowCount !== 1) throw new Fenced(projection.name, from);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+    this.current = {
+      ...this.current,
+      position: last.position,
+      lastEventAt: last.createdAt,
+      eventsApplied: this.current.eventsApplied + events.length,
+      batchesApplied: this.current.batchesApplied + 1,
+    };
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.stopping) return resolve();
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+}

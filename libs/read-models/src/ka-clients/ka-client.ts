@@ -1,0 +1,377 @@
+import type { CampaignStatus, ContractStatus, KaTier } from '#domain';
+import type { ProjectedEvent } from '../engine/domain-events';
+
+export type Verification = 'Pending' | 'Verified' | 'Rejected';
+export type CategoryApprovalStatus = 'Requested' | 'Approved' | 'Rejected' | 'Revoked' | 'Expired';
+
+export interface KaClientCategory {
+  readonly status: CategoryApprovalStatus;
+  /** The licence's last valid day; kept through revocation so the history reads naturally. */
+  readonly validUntil: string;
+  readonly licenceRef: string;
+}
+
+export interface KaClientContract {
+  readonly contractId: string;
+  readonly status: Exclude<ContractStatus, 'None'>;
+  /** 1 for the terms as first approved; each approved amendment is the next version. */
+  readonly version: number;
+  readonly pendingAmendmentVersion: number | null;
+  readonly currency: string;
+  readonly totalValueMinor: string;
+  /** Budget campaigns hold on the contract. */
+  readonly allocatedMinor: string;
+  /** Spend reported by the contract's campaigns. */
+  readonly spentMinor: string;
+  /** Value not yet spent: totalValueMinor - spentMinor. */
+  readonly remainingMinor: string;
+  /** Value no campaign holds yet: totalValueMinor - allocatedMinor. */
+  readonly unallocatedMinor: string;
+  readonly startsOn: string;
+  readonly endsOn: string;
+  readonly categories: readonly string[];
+  readonly platforms: readonly string[];
+  /** Platform -> categories with external links enabled. */
+  readonly enabledLinks: Readonly<Record<string, readonly string[]>>;
+}
+
+/** What the row needs to know about each campaign to count them and route their spend. */
+export interface KaClientCampaign {
+  readonly contractId: string;
+  readonly category: string;
+  readonly status: CampaignStatus;
+}
+
+/** One row per KA advertiser: everything a downstream service or a salesperson asks about a client. */
+export interface KaClient {
+  readonly advertiserId: string;
+  readonly legalName: string;
+  readonly registrationNumber: string;
+  readonly kaTier: KaTier;
+  readonly salesOwnerId: string;
+  readonly verification: Verification;
+  readonly verificationRejectedReason: string | null;
+  readonly suspended: boolean;
+  readonly suspensionReason: string | null;
+  readonly categories: Readonly<Record<string, KaClientCategory>>;
+  readonly contracts: Readonly<Record<string, KaClientContract>>;
+  readonly campaigns: Readonly<Record<string, KaClientCampaign>>;
+  readonly campaignCounts: Readonly<Partial<Record<CampaignStatus, number>>>;
+  readonly registeredAt: string;
+  readonly updatedAt: string;
+  /** Position of the last event that changed the row. */
+  readonly position: string;
+}
+
+/** How an event finds its row: by advertiser directly, or through the contract or campaign it names. */
+export type KaClientRoute =
+  { readonly by: 'advertiser'; readonly id: string } | { readonly by: 'contract' | 'campaign'; readonly id: string };
+
+/** The row an event belongs to, or undefined for events about no single client (platform policy). */
+export const routeOf = (event: ProjectedEvent): KaClientRoute | undefined => {
+  switch (event.type) {
+    case 'AdvertiserRegistered':
+    case 'AdvertiserVerified':
+    case 'AdvertiserVerificationRejected':
+    case 'KaTierChanged':
+    case 'AdvertiserSuspended':
+    case 'AdvertiserReinstated':
+    case 'CategoryApprovalRequested':
+    case 'CategoryApproved':
+    case 'CategoryApprovalRejected':
+    case 'CategoryApprovalRevoked':
+    case 'CategoryApprovalExpired':
+    case 'ContractDrafted':
+    case 'CampaignCreated':
+      return { by: 'advertiser', id: event.data.advertiserId };
+    case 'ContractDraftRevised':
+    case 'ContractSubmitted':
+    case 'ContractApproved':
+    case 'ContractRejected':
+    case 'ContractSigned':
+    case 'ContractAmendmentProposed':
+    case 'ContractAmendmentApproved':
+    case 'ContractAmendmentRejected':
+    case 'ExternalLinkEnabled':
+    case 'ExternalLinkDisabled':
+    case 'CampaignBudgetAllocated':
+    case 'CampaignBudgetReleased':
+    case 'ContractSuspended':
+    case 'ContractResumed':
+    case 'ContractTerminated':
+    case 'ContractExpired':
+      return { by: 'contract', id: event.data.contractId };
+    case 'CampaignSubmitted':
+    case 'CampaignApproved':
+    case 'CampaignRejected':
+    case 'CampaignLaunched':
+    case 'CampaignPaused':
+    case 'CampaignResumed':
+    case 'CampaignBudgetChanged':
+    case 'CampaignSpendReported':
+    case 'CampaignSuspendedByPolicy':
+    case 'CampaignCompleted':
+      return { by: 'campaign', id: event.data.campaignId };
+    default:
+      return undefined;
+  }
+};
+
+/** A contract or campaign a later event will be routed through, and the client it belongs to. */
+export interface CreatedRoute {
+  readonly by: 'contract' | 'campaign';
+  readonly id: string;
+  readonly advertiserId: string;
+}
+
+/** Contracts and campaigns enter the routing table with the event that creates them. */
+export const routeCreatedBy = (event: ProjectedEvent): CreatedRoute | undefined => {
+  if (event.type === 'ContractDrafted') {
+    return { by: 'contract', id: event.data.contractId, advertiserId: event.data.advertiserId };
+  }
+  if (event.type === 'CampaignCreated') {
+    return { by: 'campaign', id: event.data.campaignId, advertiserId: event.data.advertiserId };
+  }
+  return undefined;
+};
+
+/**
+ * The row after `event`. Pure: the SQL shell loads the rows a batch touches, folds the batch through
+ * this, and writes back what changed. An event for a client not registered (yet) changes nothing.
+ */
+export const applyKaClient = (row: KaClient | undefined, event: ProjectedEvent): KaClient | undefined => {
+  if (event.type === 'AdvertiserRegistered') {
+    const { advertiserId, legalName, registrationNumber, kaTier, salesOwnerId } = event.data;
+    return {
+      advertiserId,
+      legalName,
+      registrationNumber,
+      kaTier,
+      salesOwnerId,
+      verification: 'Pending',
+      verificationRejectedReason: null,
+      suspended: false,
+      suspensionReason: null,
+      categories: {},
+      contracts: {},
+      campaigns: {},
+      campaignCounts: {},
+      registeredAt: event.recordedAt,
+      updatedAt: event.recordedAt,
+      position: event.position,
+    };
+  }
+  if (row === undefined) return undefined;
+  const change = changeOf(row, event);
+  // One copy of the row per event: a batch folds hundreds of thousands of them.
+  return change === undefined ? row : { ...row, ...change, updatedAt: event.recordedAt, position: event.position };
+};
+
+type Change = Partial<KaClient> | undefined;
+
+/** What `event` changes in `row`; undefined when nothing (an unknown contract, a budget copy). */
+const changeOf = (row: KaClient, event: ProjectedEvent): Change => {
+  switch (event.type) {
+    case 'AdvertiserVerified':
+      return { verification: 'Verified', verificationRejectedReason: null };
+    case 'AdvertiserVerificationRejected':
+      return { verification: 'Rejected', verificationRejectedReason: event.data.reason };
+    case 'KaTierChanged':
+      return { kaTier: event.data.kaTier };
+    case 'AdvertiserSuspended':
+      return { suspended: true, suspensionReason: event.data.reason };
+    case 'AdvertiserReinstated':
+      return { suspended: false, suspensionReason: null };
+
+    case 'CategoryApprovalRequested':
+      return withCategory(row, event.data.category, {
+        status: 'Requested',
+        validUntil: event.data.validUntil,
+        licenceRef: event.data.licenceRef,
+      });
+    case 'CategoryApproved':
+      return updateCategory(row, event.data.category, { status: 'Approved', validUntil: event.data.validUntil });
+    case 'CategoryApprovalRejected':
+      return updateCategory(row, event.data.category, { status: 'Rejected' });
+    case 'CategoryApprovalRevoked':
+      return updateCategory(row, event.data.category, { status: 'Revoked' });
+    case 'CategoryApprovalExpired':
+      return updateCategory(row, event.data.category, { status: 'Expired' });
+
+    case 'ContractDrafted': {
+      const { contractId, currency, totalValueMinor, startsOn, endsOn, categories, platforms } = event.data;
+      return withContract(
+        row,
+        amounts({
+          contractId,
+          status: 'Draft',
+          version: 1,
+          pendingAmendmentVersion: null,
+          currency,
+          totalValueMinor,
+          allocatedMinor: '0',
+          spentMinor: '0',
+          remainingMinor: totalValueMinor,
+          unallocatedMinor: totalValueMinor,
+          startsOn,
+          endsOn,
+          categories,
+          platforms,
+          enabledLinks: {},
+        }),
+      );
+    }
+    case 'ContractDraftRevised': {
+      const { contractId, ...changes } = event.data;
+      return updateContract(row, contractId, (contract) =>
+        amounts({ ...contract, ...definedTerms(changes), status: 'Draft' }),
+      );
+    }
+    case 'ContractSubmitted':
+      return contractStatus(row, event.data.contractId, 'Submitted');
+    case 'ContractApproved':
+      return contractStatus(row, event.data.contractId, 'Approved');
+    case 'ContractRejected':
+      return contractStatus(row, event.data.contractId, 'Rejected');
+    case 'ContractSigned':
+    case 'ContractResumed':
+      return contractStatus(row, event.data.contractId, 'Active');
+    case 'ContractSuspended':
+      return contractStatus(row, event.data.contractId, 'Suspended');
+    case 'ContractTerminated':
+      return contractStatus(row, event.data.contractId, 'Terminated');
+    case 'ContractExpired':
+      return contractStatus(row, event.data.contractId, 'Expired');
+    case 'ContractAmendmentProposed':
+      return updateContract(row, event.data.contractId, (contract) => ({
+        ...contract,
+        pendingAmendmentVersion: event.data.version,
+      }));
+    case 'ContractAmendmentApproved': {
+      const { contractId, version, currency, totalValueMinor, startsOn, endsOn, categories, platforms } = event.data;
+      return updateContract(row, contractId, (contract) =>
+        amounts({
+          ...contract,
+          version,
+          pendingAmendmentVersion: null,
+          currency,
+          totalValueMinor,
+          startsOn,
+          endsOn,
+          categories,
+          platforms,
+        }),
+      );
+    }
+    case 'ContractAmendmentRejected':
+      return updateContract(row, event.data.contractId, (contract) => ({ ...contract, pendingAmendmentVersion: null }));
+    case 'ExternalLinkEnabled':
+      return updateContract(row, event.data.contractId, (contract) => ({
+        ...contract,
+        enabledLinks: { ...contract.enabledLinks, [event.data.platform]: event.data.categories },
+      }));
+    case 'ExternalLinkDisabled':
+      return updateContract(row, event.data.contractId, (contract) => ({
+        ...contract,
+        enabledLinks: without(contract.enabledLinks, event.data.platform),
+      }));
+    case 'CampaignBudgetAllocated':
+      return updateContract(row, event.data.contractId, (contract) =>
+        amounts({ ...contract, allocatedMinor: add(contract.allocatedMinor, event.data.amountMinor) }),
+      );
+    case 'CampaignBudgetReleased':
+      return updateContract(row, event.data.contractId, (contract) =>
+        amounts({ ...contract, allocatedMinor: subtract(contract.allocatedMinor, event.data.amountMinor) }),
+      );
+
+    case 'CampaignCreated': {
+      const { campaignId, contractId, category } = event.data;
+      return withCampaigns({ ...row.campaigns, [campaignId]: { contractId, category, status: 'Draft' } });
+    }
+    case 'CampaignSubmitted':
+      return campaignStatus(row, event.data.campaignId, 'Submitted');
+    case 'CampaignApproved':
+      return campaignStatus(row, event.data.campaignId, 'Approved');
+    case 'CampaignRejected':
+      return campaignStatus(row, event.data.campaignId, 'Rejected');
+    case 'CampaignLaunched':
+    case 'CampaignResumed':
+      return campaignStatus(row, event.data.campaignId, 'Live');
+    case 'CampaignPaused':
+      return campaignStatus(row, event.data.campaignId, 'Paused');
+    case 'CampaignSuspendedByPolicy':
+      return campaignStatus(row, event.data.campaignId, 'PolicySuspended');
+    case 'CampaignCompleted':
+      return campaignStatus(row, event.data.campaignId, 'Completed');
+    case 'CampaignSpendReported': {
+      const campaign = ownValue(row.campaigns, event.data.campaignId);
+      if (campaign === undefined) return undefined;
+      return updateContract(row, campaign.contractId, (contract) =>
+        amounts({ ...contract, spentMinor: add(contract.spentMinor, event.data.amountMinor) }),
+      );
+    }
+    // The budget itself lives on the contract as allocations; the campaign's own copy adds nothing.
+    default:
+      return undefined;
+  }
+};
+
+const ownValue = <V>(record: Readonly<Record<string, V>>, key: string): V | undefined =>
+  Object.hasOwn(record, key) ? record[key] : undefined;
+
+const without = <V>(record: Readonly<Record<string, V>>, key: string): Readonly<Record<string, V>> =>
+  Object.fromEntries(Object.entries(record).filter(([name]) => name !== key));
+
+const add = (a: string, b: string): string => (BigInt(a) + BigInt(b)).toString();
+const subtract = (a: string, b: string): string => (BigInt(a) - BigInt(b)).toString();
+
+/** Recomputes the derived amounts after the value, the allocations or the spend changed. */
+const amounts = (contract: KaClientContract): KaClientContract => ({
+  ...contract,
+  remainingMinor: subtract(contract.totalValueMinor, contract.spentMinor),
+  unallocatedMinor: subtract(contract.totalValueMinor, contract.allocatedMinor),
+});
+
+type TermChanges = Partial<
+  Pick<KaClientContract, 'currency' | 'totalValueMinor' | 'startsOn' | 'endsOn' | 'categories' | 'platforms'>
+>;
+
+const definedTerms = (changes: TermChanges): TermChanges =>
+  Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) as TermChanges;
+
+const withCategory = (row: KaClient, category: string, value: KaClientCategory): Change => ({
+  categories: { ...row.categories, [category]: value },
+});
+
+const updateCategory = (row: KaClient, category: string, change: Partial<KaClientCategory>): Change => {
+  const current = ownValue(row.categories, category);
+  return current === undefined ? undefined : withCategory(row, category, { ...current, ...change });
+};
+
+const withContract = (row: KaClient, contract: KaClientContract): Change => ({
+  contracts: { ...row.contracts, [contract.contractId]: contract },
+});
+
+const updateContract = (
+  row: KaClient,
+  contractId: string,
+  change: (contract: KaClientContract) => KaClientContract,
+): Change => {
+  const current = ownValue(row.contracts, contractId);
+  return current === undefined ? undefined : withContract(row, change(current));
+};
+
+const contractStatus = (row: KaClient, contractId: string, status: KaClientContract['status']): Change =>
+  updateContract(row, contractId, (contract) => ({ ...contract, status }));
+
+const campaignStatus = (row: KaClient, campaignId: string, status: CampaignStatus): Change => {
+  const campaign = ownValue(row.campaigns, campaignId);
+  if (campaign === undefined) return undefined;
+  return withCampaigns({ ...row.campaigns, [campaignId]: { ...campaign, status } });
+};
+
+const withCampaigns = (campaigns: Readonly<Record<string, KaClientCampaign>>): Change => {
+  const counts: Partial<Record<CampaignStatus, number>> = {};
+  for (const { status } of Object.values(campaigns)) counts[status] = (counts[status] ?? 0) + 1;
+  return { campaigns, campaignCounts: counts };
+};

@@ -1,0 +1,215 @@
+import type { KaTier } from '#domain';
+import type { Migration } from '#event-store';
+import { projected, type ProjectedEvent } from '../engine/domain-events';
+import { LruCache, WorkingSet } from '../engine/cache';
+import type { BatchApplier, Projection } from '../engine/projection';
+import { upsertAll } from '../engine/rows';
+import {
+  applyKaClient,
+  routeOf,
+  routeCreatedBy,
+  type KaClient,
+  type KaClientRoute,
+  type Verification,
+} from './ka-client';
+
+export const KA_CLIENTS = 'ka_clients';
+
+/*
+ * Ids are text, not uuid: the projection must never stall on an id some writer spelled differently.
+ * ka_client_routes maps the contracts and campaigns a later event names only by their own id to
+ * the client whose row they live in.
+ */
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'ka_clients and routes',
+    sql: `
+      CREATE TABLE ka_clients (
+        advertiser_id text PRIMARY KEY,
+        legal_name text NOT NULL,
+        registration_number text NOT NULL,
+        ka_tier text NOT NULL,
+        sales_owner_id text NOT NULL,
+        verification text NOT NULL,
+        verification_rejected_reason text,
+        suspended boolean NOT NULL,
+        suspension_reason text,
+        categories jsonb NOT NULL,
+        contracts jsonb NOT NULL,
+        campaigns jsonb NOT NULL,
+        campaign_counts jsonb NOT NULL,
+        registered_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL,
+        position numeric(40,0) NOT NULL
+      );
+      CREATE INDEX ON ka_clients (ka_tier, advertiser_id);
+      CREATE INDEX ON ka_clients (sales_owner_id, advertiser_id);
+      CREATE TABLE ka_client_routes (
+        kind text NOT NULL,
+        id text NOT NULL,
+        advertiser_id text NOT NULL,
+        PRIMARY KEY (kind, id)
+      );
+    `,
+  },
+];
+
+export interface KaClientRecord {
+  advertiser_id: string;
+  legal_name: string;
+  registration_number: string;
+  ka_tier: KaTier;
+  sales_owner_id: string;
+  verification: Verification;
+  verification_rejected_reason: string | null;
+  suspended: boolean;
+  suspension_reason: string | null;
+  categories: KaClient['categories'];
+  contracts: KaClient['contracts'];
+  campaigns: KaClient['campaigns'];
+  campaign_counts: KaClient['campaignCounts'];
+  registered_at: Date | string;
+  updated_at: Date | string;
+  position: string;
+}
+
+const isoOf = (value: Date | string): string => (value instanceof Date ? value : new Date(value)).toISOString();
+
+export const kaClientOf = (record: KaClientRecord): KaClient => ({
+  advertiserId: record.advertiser_id,
+  legalName: record.legal_name,
+  registrationNumber: record.registration_number,
+  kaTier: record.ka_tier,
+  salesOwnerId: record.sales_owner_id,
+  verification: record.verification,
+  verificationRejectedReason: record.verification_rejected_reason,
+  suspended: record.suspended,
+  suspensionReason: record.suspension_reason,
+  categories: record.categories,
+  contracts: record.contracts,
+  campaigns: record.campaigns,
+  campaignCounts: record.campaign_counts,
+  registeredAt: isoOf(record.registered_at),
+  updatedAt: isoOf(record.updated_at),
+  position: String(record.position),
+});
+
+const recordOf = (row: KaClient): KaClientRecord => ({
+  advertiser_id: row.advertiserId,
+  legal_name: row.legalName,
+  registration_number: row.registrationNumber,
+  ka_tier: row.kaTier,
+  sales_owner_id: row.salesOwnerId,
+  verification: row.verification,
+  verification_rejected_reason: row.verificationRejectedReason,
+  suspended: row.suspended,
+  suspension_reason: row.suspensionReason,
+  categories: row.categories,
+  contracts: row.contracts,
+  campaigns: row.campaigns,
+  campaign_counts: row.campaignCounts,
+  registered_at: row.registeredAt,
+  updated_at: row.updatedAt,
+  position: row.position,
+});
+
+const routeKey = (route: KaClientRoute): string => `${route.by}:${route.id}`;
+
+// Enough for every client active at once and their contracts and campaigns; older ones are re-read.
+const ROW_CACHE = 10_000;
+const ROUTE_CACHE = 200_000;
+
+/**
+ * Load, fold, save per batch: the routes and rows the batch touches come from the cache or from
+ * two queries, the pure fold runs in memory, and what changed is written with two multi-row upserts.
+ */
+const kaClientsApplier = (): BatchApplier => {
+  const rowCache = new LruCache<KaClient | null>(ROW_CACHE);
+  const routeCache = new LruCache<string | null>(ROUTE_CACHE);
+
+  return async (client, recorded) => {
+    const events = recorded.map(projected);
+    const rows = new WorkingSet(rowCache);
+    const routes = new WorkingSet(routeCache);
+    const newRoutes: { kind: string; id: string; advertiser_id: string }[] = [];
+    for (const event of events) {
+      const route = routeCreatedBy(event);
+      if (route === undefined || routes.get(routeKey(route)) !== undefined) continue;
+      routes.set(routeKey(route), route.advertiserId);
+      newRoutes.push({ kind: route.by, id: route.id, advertiser_id: route.advertiserId });
+    }
+    const indirect = new Map<string, KaClientRoute>();
+    for (const event of events) {
+      const route = routeOf(event);
+      if (route !== undefined && route.by !== 'advertiser') indirect.set(routeKey(route), route);
+    }
+    const unknownRoutes = routes.unknown(indirect.keys()).map((key) => indirect.get(key)!);
+    if (unknownRoutes.length > 0) {
+      const { rows: found } = await client.query<{ kind: string; id: string; advertiser_id: string }>(
+        `SELECT r.kind, r.id, r.advertiser_id FROM ka_client_routes r
+         JOIN unnest($1::text[], $2::text[]) AS wanted(kind, id) ON r.kind = wanted.kind AND r.id = wanted.id`,
+        [unknownRoutes.map((route) => route.by), unknownRoutes.map((route) => route.id)],
+      );
+      for (const route of unknownRoutes) routes.set(routeKey(route), undefined);
+      for (const row of found) routes.set(`${row.kind}:${row.id}`, row.advertiser_id);
+    }
+
+    const advertiserOf = (event: ProjectedEvent): string | undefined => {
+      const route = routeOf(event);
+      if (route === undefined) return undefined;
+      return route.by === 'advertiser' ? route.id : routes.get(routeKey(route));
+    };
+    const owners = events.map(advertiserOf);
+    // A client whose first event here is its registration needs no read.
+    const registeredHere = new Set<string>();
+    const seen = new Set<string>();
+    owners.forEach((id, index) => {
+      if (id === undefined || seen.has(id)) return;
+      seen.add(id);
+      if (events[index]!.type === 'AdvertiserRegistered') registeredHere.add(id);
+    });
+    const unknownRows = rows.unknown([...seen].filter((id) => !registeredHere.has(id)));
+    if (unknownRows.length > 0) {
+      const { rows: found } = await client.query<KaClientRecord>(
+        'SELECT * FROM ka_clients WHERE advertiser_id = ANY($1::text[])',
+        [unknownRows],
+      );
+      for (const id of unknownRows) rows.set(id, undefined);
+      for (const record of found) rows.set(record.advertiser_id, kaClientOf(record));
+    }
+    const dirty = new Map<string, KaClient>();
+    for (const [index, event] of events.entries()) {
+      const id = owners[index];
+      if (id === undefined) continue;
+      const before = rows.get(id);
+      const after = applyKaClient(before, event);
+      if (after !== undefined && after !== before) {
+        rows.set(id, after);
+        dirty.set(id, after);
+      }
+    }
+    await upsertAll(client, [
+      { table: 'ka_client_routes', key: ['kind', 'id'], rows: newRoutes },
+      {
+        table: 'ka_clients',
+        key: ['advertiser_id'],
+        rows: [...dirty.values()].map((row) => recordOf(row) as unknown as Record<string, unknown>),
+      },
+    ]);
+    rows.keep();
+    routes.keep();
+  };
+};
+
+export const kaClientsProjection: Projection = {
+  name: KA_CLIENTS,
+  version: 1,
+  component: 'read-model:ka_clients',
+  migrations: MIGRATIONS,
+  tables: [
+    { name: 'ka_clients', key: ['advertiser_id'] },
+    { name: 'ka_client_routes', key: ['kind', 'id'] },
+  ],
+  applier: kaClientsApplier,
+};
