@@ -67,6 +67,16 @@ export interface ReadAllOptions {
   readonly maxCount?: number;
 }
 
+export interface StreamAllOptions {
+  /** Exclusive lower bound (default START). */
+  readonly from?: Position;
+  /** Inclusive upper bound, capped at the head when the read begins (the default), so the read ends. */
+  readonly through?: Position;
+  readonly filter?: LogFilter;
+  /** Events per batch (default 1,000). */
+  readonly batchSize?: number;
+}
+
 export interface SubscribeOptions {
   /** Checkpoint: delivery starts with the first event after it. */
   readonly after?: Position;
@@ -98,6 +108,12 @@ export interface EventStore {
   /** A stream's events; an empty array when the stream does not exist. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /**
+   * Optional fast path for reading a long stretch of the log forwards (exports, audits): the events
+   * in global order, in batches, up to `through`. Callers use streamAllOf(), which falls back to
+   * readAll page by page for an adapter without it.
+   */
+  streamAll?(options?: StreamAllOptions): AsyncIterable<readonly RecordedEvent[]>;
   /** Catch-up subscription to the global log; resumes by itself after a dropped connection. */
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler): Subscription;
   /** Position of the last event a subscriber can currently see (START for an empty log). */

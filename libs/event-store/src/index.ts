@@ -1,4 +1,5 @@
 export * from './event-store';
 export * from './postgres';
 export * from './hash-chain';
+export * from './stream-all';
 export * from './eventstoredb';

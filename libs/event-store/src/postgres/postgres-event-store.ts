@@ -13,6 +13,7 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
+  type StreamAllOptions,
   type SubscribeOptions,
   type Subscription,
 } from '../event-store';
@@ -293,7 +294,10 @@ export class PostgresEventStore implements EventStore {
         ORDER BY e.transaction_id, e.seq LIMIT $${params.length}
       )
       SELECT head.transaction_id::text AS head_transaction_id, head.seq::text AS head_seq,
-        EXISTS (SELECT 1 FROM es_events e, horizon h WHERE e.transaction_id >= h.xmin) AS held_back,
+        -- The newest transaction through the primary key, not EXISTS over a join with the horizon:
+        -- the planner cannot bound that by the index and scanned the whole log on every page.
+        coalesce((SELECT e.transaction_id FROM es_events e ORDER BY e.transaction_id DESC, e.seq DESC LIMIT 1)
+          >= (SELECT xmin FROM horizon), false) AS held_back,
         page.*
       FROM (SELECT 1) AS one LEFT JOIN head ON TRUE LEFT JOIN page ON TRUE
       ORDER BY page.transaction_id::xid8, page.seq::bigint`;
@@ -308,6 +312,51 @@ export class PostgresEventStore implements EventStore {
       const head = first.head_transaction_id === null ? START : toPosition(first.head_transaction_id, first.head_seq!);
       const events = rows.filter((row) => row.event_id != null).map((row) => toRecorded(row as EventRow));
       return { events, head, heldBack: first.held_back };
+    } catch (error) {
+      throw asStoreError(error);
+    }
+  }
+
+  /**
+   * Pages by key between two positions known to be safe (`through` is at most the head, which is
+   * below the horizon), so unlike readPage it needs no horizon and no head: each batch is one index
+   * range scan, whatever the size of the log.
+   */
+  async *streamAll(options: StreamAllOptions = {}): AsyncGenerator<readonly RecordedEvent[]> {
+    const head = await this.headPosition();
+    const through = options.through !== undefined && options.through < head ? options.through : head;
+    const batchSize = options.batchSize ?? 1_000;
+    let from = options.from ?? START;
+    while (from < through) {
+      const batch = await this.readRange(from, through, options.filter, batchSize);
+      if (batch.length === 0) return;
+      from = batch[batch.length - 1]!.position;
+      const full = batch.length === batchSize;
+      // Nothing here refers to the batch once it is handed out, so the consumer alone decides how
+      // long it lives: an export formats it at once and lets it die young.
+      yield batch;
+      if (!full) return;
+    }
+  }
+
+  private async readRange(
+    after: Position,
+    through: Position,
+    filter: LogFilter | undefined,
+    limit: number,
+  ): Promise<RecordedEvent[]> {
+    const lower = fromPosition(after);
+    const upper = fromPosition(through);
+    const params: unknown[] = [lower.transactionId, lower.seq, upper.transactionId, upper.seq];
+    const condition = filterCondition(filter, params);
+    params.push(limit);
+    const sql = `SELECT ${EVENT_COLUMNS} FROM es_events e
+      WHERE (e.transaction_id, e.seq) > ($1::xid8, $2::bigint) AND (e.transaction_id, e.seq) <= ($3::xid8, $4::bigint)
+        AND ${condition}
+      ORDER BY e.transaction_id, e.seq LIMIT $${params.length}`;
+    try {
+      const { rows } = await this.pool.query<EventRow>(sql, params);
+      return rows.map(toRecorded);
     } catch (error) {
       throw asStoreError(error);
     }

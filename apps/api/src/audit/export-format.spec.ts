@@ -1,0 +1,172 @@
+import { Writable } from 'node:stream';
+import type { RecordedEvent } from '#event-store';
+import { FORMATS, PIECE_CHARS, csvField, pumpExport, renderExport } from './export-format';
+
+const event = (revision: number, data: Record<string, unknown> = {}): RecordedEvent => ({
+  eventId: `00000000-0000-4000-8000-${revision.toString().padStart(12, '0')}`,
+  streamId: 'campaign-1',
+  revision: BigInt(revision),
+  position: BigInt(1000 + revision),
+  type: 'CampaignPaused',
+  data,
+  metadata: {
+    actor: { userId: 'sam', roles: ['sales'] },
+    recordedAt: '2027-01-01T00:00:00.000Z',
+    prevHash: 'a'.repeat(64),
+    hash: 'b'.repeat(64),
+  },
+  createdAt: new Date('2027-01-01T00:00:00.001Z'),
+});
+
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+};
+
+/** A sink that acknowledges each write only when the test says so, as a slow client would. */
+class SlowSink extends Writable {
+  readonly chunks: string[] = [];
+  private pending: (() => void)[] = [];
+
+  constructor() {
+    super({ highWaterMark: 1 });
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
+    this.chunks.push(chunk.toString());
+    this.pending.push(callback);
+  }
+
+  acknowledge(): void {
+    const pending = this.pending;
+    this.pending = [];
+    pending.forEach((callback) => callback());
+  }
+}
+
+/**
+ * Pages of one event each, every event long enough to be written on its own, counting how many pages
+ * the pump has asked for and whether it closed the source.
+ */
+const countedPages = (count: number) => {
+  const state = { pulled: 0, closed: false };
+  async function* pages(): AsyncGenerator<readonly RecordedEvent[]> {
+    try {
+      for (let page = 0; page < count; page++) {
+        state.pulled++;
+        yield [event(page, { reason: `page ${page}`, creative: 'x'.repeat(PIECE_CHARS) })];
+      }
+    } finally {
+      state.closed = true;
+    }
+  }
+  return { state, pages: pages() };
+};
+
+describe('export formats', () => {
+  it('quotes CSV fields per RFC 4180 only when they need it', () => {
+    expect(csvField('plain')).toBe('plain');
+    expect(csvField(null)).toBe('');
+    expect(csvField('a,b')).toBe('"a,b"');
+    expect(csvField('say "hi"')).toBe('"say ""hi"""');
+    expect(csvField('two\r\nlines')).toBe('"two\r\nlines"');
+    expect(csvField('line\nfeed')).toBe('"line\nfeed"');
+  });
+
+  it('writes the same columns in both formats, data as JSON', () => {
+    const paused = event(3, { campaignId: 'c-1', reason: 'budget, "exhausted"' });
+    expect(JSON.parse(FORMATS.ndjson.line(paused))).toEqual({
+      position: '1003',
+      stream: 'campaign-1',
+      revision: '3',
+      type: 'CampaignPaused',
+      recordedAt: '2027-01-01T00:00:00.000Z',
+      actor: 'sam',
+      reason: 'budget, "exhausted"',
+      hash: 'b'.repeat(64),
+      prevHash: 'a'.repeat(64),
+      data: { campaignId: 'c-1', reason: 'budget, "exhausted"' },
+    });
+    expect(FORMATS.csv.header).toBe('position,stream,revision,type,recordedAt,actor,reason,hash,prevHash,data\r\n');
+    expect(FORMATS.csv.line(paused)).toBe(
+      `1003,campaign-1,3,CampaignPaused,2027-01-01T00:00:00.000Z,sam,"budget, ""exhausted""",${'b'.repeat(64)},${'a'.repeat(64)},"{""campaignId"":""c-1"",""reason"":""budget, \\""exhausted\\""""}"\r\n`,
+    );
+  });
+});
+
+describe('renderExport and pumpExport', () => {
+  it('reads no further page while the sink has not drained', async () => {
+    const sink = new SlowSink();
+    const { state, pages } = countedPages(5);
+    const done = pumpExport(
+      renderExport(pages, () => true, 'ndjson'),
+      sink,
+      new AbortController().signal,
+    );
+    await settle();
+    expect(state.pulled).toBe(1);
+    expect(sink.chunks).toHaveLength(1);
+    for (let written = 2; written <= 5; written++) {
+      sink.acknowledge();
+      await settle();
+      expect({ pulled: state.pulled, written: sink.chunks.length }).toEqual({ pulled: written, written });
+    }
+    sink.acknowledge();
+    await done;
+    expect(state.closed).toBe(true);
+  });
+
+  it('stops reading and closes the source when the client goes away', async () => {
+    const sink = new SlowSink();
+    const { state, pages } = countedPages(1_000);
+    const aborted = new AbortController();
+    const done = pumpExport(
+      renderExport(pages, () => true, 'csv'),
+      sink,
+      aborted.signal,
+    );
+    await settle();
+    expect(sink.chunks).toEqual([FORMATS.csv.header]);
+    sink.acknowledge();
+    await settle();
+    expect({ pulled: state.pulled, written: sink.chunks.length }).toEqual({ pulled: 1, written: 2 });
+    aborted.abort();
+    await expect(done).rejects.toThrow(/abort/i);
+    expect(state).toEqual({ pulled: 1, closed: true });
+  });
+
+  it('renders the header with the first page, then only the events the filter accepts', async () => {
+    async function* pages(): AsyncGenerator<readonly RecordedEvent[]> {
+      yield [event(1), event(2), event(3)];
+      yield [event(4)];
+      yield [event(5)];
+    }
+    const rendered = [];
+    for await (const page of renderExport(pages(), (e) => e.revision % 2n === 1n, 'csv')) rendered.push(page);
+    expect(rendered.map((page) => page.events)).toEqual([2, 0, 1]);
+    expect(rendered[0]!.pieces[0]!.toString()).toBe(FORMATS.csv.header);
+    expect(rendered[1]!.pieces).toEqual([]);
+    const rows = Buffer.concat(rendered.flatMap((page) => page.pieces))
+      .toString()
+      .split('\r\n');
+    expect(rows.slice(1, -1).map((row) => row.split(',')[2])).toEqual(['1', '3', '5']);
+  });
+
+  it('still sends the CSV header when nothing matches', async () => {
+    async function* pages(): AsyncGenerator<readonly RecordedEvent[]> {
+      yield [event(2)];
+    }
+    const chunks: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        chunks.push(chunk.toString());
+        callback();
+      },
+    });
+    await pumpExport(
+      renderExport(pages(), () => false, 'csv'),
+      sink,
+      new AbortController().signal,
+    );
+    expect(chunks).toEqual([FORMATS.csv.header]);
+  });
+});
