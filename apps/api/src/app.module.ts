@@ -6,6 +6,12 @@ import { LoggerModule } from 'nestjs-pino';
 import type { Runtime } from '#runtime';
 import { AdvertiserHandler } from './advertisers/advertiser.handler';
 import { AdvertisersController } from './advertisers/advertisers.controller';
+import { AuditController } from './audit/audit.controller';
+import { AdvertiserStreams, AuditLog } from './audit/audit-log';
+import { ChainVerification } from './audit/chain-verifier';
+import { AuditExport } from './audit/export';
+import { ReconciliationService } from './audit/reconciliation';
+import { StateAsOf } from './audit/state-as-of';
 import { CampaignHandler } from './campaigns/campaign.handler';
 import { CampaignsController } from './campaigns/campaigns.controller';
 import { CategoryApprovalHandler } from './category-approvals/category-approval.handler';
@@ -49,6 +55,7 @@ export class AppModule {
         CategoryApprovalsController,
         ContractsController,
         CampaignsController,
+        AuditController,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
@@ -61,6 +68,12 @@ export class AppModule {
         CategoryApprovalHandler,
         ContractHandler,
         CampaignHandler,
+        AdvertiserStreams,
+        AuditLog,
+        StateAsOf,
+        AuditExport,
+        ChainVerification,
+        ReconciliationService,
       ],
     };
   }

@@ -21,7 +21,9 @@ const main = async (): Promise<void> => {
 };
 
 const describe = (error: unknown): string =>
-  error instanceof Error ? `${error.message}${error.cause ? `\n  caused by: ${describe(error.cause)}` : ''}` : String(error);
+  error instanceof Error
+    ? `${error.message}${error.cause ? `\n  caused by: ${describe(error.cause)}` : ''}`
+    : String(error);
 
 main().catch((error: unknown) => {
   console.error(`start-up failed: ${describe(error)}`);
