@@ -36,6 +36,21 @@ const loadEmbeddedPostgres = async () => {
   return EmbeddedPostgres;
 };
 
+// The library waits for the server's output; if the child cannot even run (a directory the
+// 'postgres' user may not enter), it never answers, so a bound turns the hang into an error.
+const STEP_TIMEOUT_MS = 60_000;
+
+const withTimeout = <T>(promise: Promise<T>, step: string): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${step} gave no answer within ${STEP_TIMEOUT_MS / 1000} s`)),
+      STEP_TIMEOUT_MS,
+    );
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+};
+
 const isAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
@@ -94,7 +109,7 @@ export const startEmbeddedPostgres = async (options: EmbeddedPostgresOptions): P
     process.getuid?.() === 0 ? "; as root, the 'postgres' user must be able to enter each directory of the path" : '';
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
     try {
-      await server.initialise();
+      await withTimeout(server.initialise(), 'initdb');
     } catch (error) {
       throw new Error(`embedded PostgreSQL could not create its data directory ${databaseDir}${rootHint}`, {
         cause: error,
@@ -103,7 +118,7 @@ export const startEmbeddedPostgres = async (options: EmbeddedPostgresOptions): P
   }
   await stopLeftoverServer(databaseDir);
   try {
-    await server.start();
+    await withTimeout(server.start(), 'start');
   } catch (error) {
     throw new Error(
       `embedded PostgreSQL did not start on port ${options.port} with data in ${databaseDir} ` +
