@@ -6,7 +6,7 @@ describe('health, metrics and correlation ids over HTTP', () => {
   let sales: string;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ RUN_PROJECTOR: 'true' });
     sales = await t.as('sam', 'sales');
   });
   afterAll(() => t.close());
@@ -24,7 +24,11 @@ describe('health, metrics and correlation ids over HTTP', () => {
   it('answers liveness and readiness without a token', async () => {
     await t.http.get('/health/live').expect(200, { status: 'ok' });
     const ready = await t.http.get('/health/ready').expect(200);
-    expect(ready.body.details).toMatchObject({ database: { status: 'up' }, eventStore: { status: 'up' } });
+    expect(ready.body.details).toMatchObject({
+      database: { status: 'up' },
+      eventStore: { status: 'up' },
+      projections: { status: 'up' },
+    });
   });
 
   it('takes the caller correlation id, echoes it and stores it on the events', async () => {
@@ -49,7 +53,12 @@ describe('health, metrics and correlation ids over HTTP', () => {
       .set({ authorization: sales, 'if-match': 'W/"7"' })
       .send({ kaTier: 'strategic' })
       .expect(412);
-    const metrics = await t.http.get('/metrics').expect(200);
+    // The projector's runners register their checkpoints once they hold their locks, shortly after start.
+    let metrics = await t.http.get('/metrics').expect(200);
+    for (let tries = 0; !metrics.text.includes('projection_lag_seconds{') && tries < 250; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      metrics = await t.http.get('/metrics').expect(200);
+    }
     expect(metrics.headers['content-type']).toMatch(/^text\/plain/);
     expect(metrics.text).toMatch(
       /http_request_duration_seconds_count\{method="POST",route="\/v1\/advertisers",status="201"\} [1-9]/,
@@ -59,5 +68,7 @@ describe('health, metrics and correlation ids over HTTP', () => {
     );
     expect(metrics.text).toMatch(/event_store_appends_total\{aggregate="advertiser"\} [1-9]/);
     expect(metrics.text).toMatch(/process_resident_memory_bytes \d+/);
+    expect(metrics.text).toMatch(/projection_lag_seconds\{projection="ka_clients"\} [0-9.]+/);
+    expect(metrics.text).toMatch(/projection_events_applied\{projection="ka_clients"\} \d+/);
   });
 });

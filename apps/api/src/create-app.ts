@@ -11,6 +11,8 @@ import { HttpDrain } from './http/http-drain';
 import { ProblemFilter } from './http/problem.filter';
 import { API_MIGRATIONS } from './infrastructure/api-schema';
 import { Metrics } from './observability/metrics';
+import { ProjectionLagService } from './projections/projection-lag';
+import { ProjectorService } from './projections/projector.service';
 
 /** Builds the HTTP application on an open runtime; closing the app closes the runtime. */
 export const createApp = async (runtime: Runtime): Promise<NestFastifyApplication> => {
@@ -29,7 +31,14 @@ export const createApp = async (runtime: Runtime): Promise<NestFastifyApplicatio
   const fastify = app.getHttpAdapter().getInstance();
   registerCorrelationId(fastify);
   app.get(HttpDrain).register(fastify);
-  app.get(Metrics).instrument(fastify);
+  const metrics = app.get(Metrics);
+  metrics.instrument(fastify);
+  const lag = app.get(ProjectionLagService);
+  const projector = app.get(ProjectorService);
+  metrics.trackProjections(
+    () => lag.lag(),
+    () => projector.statuses(),
+  );
   logRequests(fastify, app.get(Logger));
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new ProblemFilter());

@@ -22,6 +22,8 @@ export interface Config {
   /** Whether this process also runs the projections (the projector app always does). */
   readonly runProjector: boolean;
   readonly logLevel: LogLevel;
+  /** /health/ready reports down when a projection is further behind than this. */
+  readonly readyMaxProjectionLagSeconds: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -131,5 +133,6 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
     jwtAudience: text(env, 'JWT_AUDIENCE') ?? 'ka-contracting-api',
     runProjector: runProjector === undefined ? mode === 'embedded' : runProjector === 'true',
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    readyMaxProjectionLagSeconds: integer(env, 'READY_MAX_PROJECTION_LAG_SECONDS', 60, 1, 86_400),
   };
 };

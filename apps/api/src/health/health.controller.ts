@@ -4,7 +4,9 @@ import { HealthCheck, HealthCheckService, type HealthIndicatorResult } from '@ne
 import type { EventStore } from '#event-store';
 import type { Pool } from 'pg';
 import { Public } from '../http/auth.guard';
-import { EVENT_STORE, PG_POOL } from '../infrastructure/tokens';
+import { EVENT_STORE, PG_POOL, RUNTIME } from '../infrastructure/tokens';
+import { ProjectionLagService } from '../projections/projection-lag';
+import type { Runtime } from '#runtime';
 
 @ApiTags('health')
 @Controller('health')
@@ -14,6 +16,8 @@ export class HealthController {
     private readonly health: HealthCheckService,
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+    @Inject(RUNTIME) private readonly runtime: Runtime,
+    private readonly projectionLag: ProjectionLagService,
   ) {}
 
   @Get('live')
@@ -24,12 +28,23 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'The database and the event store answer' })
+  @ApiOperation({ summary: 'The database and the event store answer, and the read models are not too far behind' })
   ready() {
     return this.health.check([
       () => this.check('database', () => this.pool.query('SELECT 1')),
       () => this.check('eventStore', () => this.eventStore.headPosition()),
+      () => this.check('projections', () => this.projectionsWithinBound()),
     ]);
+  }
+
+  private async projectionsWithinBound(): Promise<void> {
+    const limit = this.runtime.config.readyMaxProjectionLagSeconds;
+    const behind = (await this.projectionLag.lag()).filter((projection) => projection.secondsBehind > limit);
+    if (behind.length > 0) {
+      throw new Error(
+        `behind by more than ${limit} s: ${behind.map((p) => `${p.name} ${p.secondsBehind.toFixed(1)} s`).join(', ')}`,
+      );
+    }
   }
 
   private async check(key: string, probe: () => Promise<unknown>): Promise<HealthIndicatorResult> {

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { EventStore } from '#event-store';
-import { ProjectionRunner, READ_MODELS, cascadeReactor } from '#read-models';
+import { ProjectionRunner, READ_MODELS, cascadeReactor, type RunnerStatus } from '#read-models';
 import { EVENT_STORE, PG_POOL } from '../infrastructure/tokens';
 import { CascadeCommands } from './cascade-dispatcher';
 
@@ -45,6 +45,11 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
       this.runners.push(runner);
       runner.start();
     }
+  }
+
+  /** What the runners in this process have done (empty where RUN_PROJECTOR is false). */
+  statuses(): RunnerStatus[] {
+    return this.runners.map((runner) => runner.status());
   }
 
   /** Before the runtime closes the pool: finish the batches in flight and release the locks. */
