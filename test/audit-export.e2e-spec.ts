@@ -146,14 +146,21 @@ describe('audit export of a large log', () => {
     ];
     // Four writers interleave the campaigns' commands, as concurrent users would.
     let next = 0;
+    let last = 0n;
     await Promise.all(
       Array.from({ length: 4 }, async () => {
         while (next < stories.length) {
           const story = stories[next++]!;
-          for (const [step, batch] of story.entries()) await writer.append(batch, actors[step]);
+          for (const [step, batch] of story.entries()) {
+            const position = await writer.append(batch, actors[step]);
+            if (position > last) last = position;
+          }
         }
       }),
     );
+    // Exports read up to the horizon, which is cluster-wide: another test's open transaction may
+    // hold it back a moment after the last write.
+    while ((await t.eventStore.headPosition()) < last) await new Promise((resolve) => setTimeout(resolve, 20));
   }, 180_000);
   afterAll(() => t.close());
 

@@ -47,6 +47,7 @@ describe('audit verification catches tampering', () => {
       t.as('dana', 'deal_approver'),
     ]);
     finance = await t.as('fiona', 'finance_auditor');
+    let last = 0n;
     await t.http
       .post('/v1/advertisers')
       .set('authorization', sales)
@@ -74,8 +75,12 @@ describe('audit verification catches tampering', () => {
         .expect(201);
       await t.http.post(`/v1/contracts/${contractId}/submission`).set('authorization', sales).expect(200);
       await t.http.post(`/v1/contracts/${contractId}/approval`).set('authorization', approver).expect(200);
-      await t.http.post(`/v1/contracts/${contractId}/signature`).set('authorization', sales).expect(200);
+      const signed = await t.http.post(`/v1/contracts/${contractId}/signature`).set('authorization', sales).expect(200);
+      last = BigInt(signed.headers['x-event-position']!);
     }
+    // Verification reads up to the horizon, which is cluster-wide: another test's open transaction
+    // may hold it back a moment after the last write.
+    while ((await t.eventStore.headPosition()) < last) await new Promise((resolve) => setTimeout(resolve, 20));
   });
   afterAll(() => t.close());
 

@@ -281,11 +281,15 @@ describe('finance audit API over HTTP', () => {
     await contractStep('second campaign completed', () =>
       t.http.post(`/v1/campaigns/${secondCampaignId}/completion`).set('authorization', sales),
     );
-    await t.http
+    const paused = await t.http
       .post(`/v1/campaigns/${firstCampaignId}/pause`)
       .set('authorization', sales)
       .send({ reason: 'creative refresh, see ticket "CR-7", part 2' })
       .expect(200);
+    // The log reads up to the horizon, which is cluster-wide: another test's open transaction may
+    // hold it back a moment after the last write.
+    const last = BigInt(paused.headers['x-event-position']!);
+    while ((await t.eventStore.headPosition()) < last) await new Promise((resolve) => setTimeout(resolve, 20));
   });
   afterAll(() => t.close());
 

@@ -32,9 +32,10 @@ const collect = async (batches: AsyncIterable<readonly RecordedEvent[]>): Promis
   beforeAll(async () => {
     database = await createTestDatabase();
     store = await PostgresEventStore.create(database.pool);
+    let last = 0n;
     for (let stream = 0; stream < 7; stream++) {
       const category = stream % 2 === 0 ? 'even' : 'odd';
-      await store.append(
+      ({ position: last } = await store.append(
         `${category}-${stream}`,
         Array.from({ length: 5 }, (_, index) => ({
           eventId: randomUUID(),
@@ -43,8 +44,10 @@ const collect = async (batches: AsyncIterable<readonly RecordedEvent[]>): Promis
           metadata: {},
         })),
         'no_stream',
-      );
+      ));
     }
+    // The horizon is cluster-wide: another test's open transaction may hide these events a moment.
+    while ((await store.headPosition()) < last) await new Promise((resolve) => setTimeout(resolve, 20));
     log = await store.readAll();
   });
   afterAll(async () => {

@@ -36,25 +36,15 @@ const ndjsonLine = (event: RecordedEvent): string =>
     data: event.data,
   })}\n`;
 
+const NEEDS_QUOTES = /[",\r\n]/;
+
 /** RFC 4180: a field holding a comma, a quote or a line break is quoted, with its quotes doubled. */
 export const csvField = (value: string | null): string =>
-  value === null ? '' : /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  value === null ? '' : NEEDS_QUOTES.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 
+// Positions and revisions are digits and need no quoting; everything else may hold anything.
 const csvLine = (event: RecordedEvent): string =>
-  `${[
-    event.position.toString(),
-    event.streamId,
-    event.revision.toString(),
-    event.type,
-    recordedAtOf(event),
-    actorOf(event),
-    reasonOf(event),
-    text(event.metadata.hash),
-    text(event.metadata.prevHash),
-    JSON.stringify(event.data),
-  ]
-    .map(csvField)
-    .join(',')}\r\n`;
+  `${event.position},${csvField(event.streamId)},${event.revision},${csvField(event.type)},${csvField(recordedAtOf(event))},${csvField(actorOf(event))},${csvField(reasonOf(event))},${csvField(text(event.metadata.hash))},${csvField(text(event.metadata.prevHash))},${csvField(JSON.stringify(event.data))}\r\n`;
 
 export const FORMATS: Record<
   ExportFormat,
