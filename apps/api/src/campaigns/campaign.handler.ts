@@ -248,19 +248,22 @@ export class CampaignHandler implements ICommandHandler<ExecuteCampaignCommand> 
         : event.type === 'CampaignCompleted'
           ? event.data.unspentMinor
           : '0';
-    if (BigInt(amountMinor) > 0n) {
-      const { contractId } = campaign;
-      await givingBack(() =>
-        this.contractStep(
-          contractId,
-          { type: 'ReleaseCampaignBudget', data: { contractId, campaignId, amountMinor } },
-          context,
-          'release',
-          closing.eventId,
-        ),
-      );
-    }
-    return result;
+    if (BigInt(amountMinor) === 0n) return result;
+    const { contractId } = campaign;
+    const release = await givingBack(() =>
+      this.contractStep(
+        contractId,
+        { type: 'ReleaseCampaignBudget', data: { contractId, campaignId, amountMinor } },
+        context,
+        'release',
+        closing.eventId,
+      ),
+    );
+    // X-Event-Position must cover everything the command wrote, so a reader that waits for it also
+    // sees the released budget on the contract.
+    const later =
+      release.position !== undefined && (result.position === undefined || release.position > result.position);
+    return later ? { ...result, position: release.position } : result;
   }
 
   private campaignStep(campaignId: string, intent: Intent<CampaignCommand>, context: WriteContext): CampaignExecution {
