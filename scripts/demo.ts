@@ -69,7 +69,7 @@ const main = async (): Promise<void> => {
       process.exitCode = 1;
       throw new Error(`step failed: ${title}`);
     }
-    const isJson = (response.headers.get('content-type') ?? '').includes('json');
+    const isJson = /^application\/(problem\+)?json/.test(response.headers.get('content-type') ?? '');
     return { status: response.status, body: isJson && text ? JSON.parse(text) : text, headers: response.headers };
   };
 
