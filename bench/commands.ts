@@ -62,7 +62,7 @@ const main = async (): Promise<void> => {
       EMBEDDED_PG_PORT: String(PG_PORT),
       JWT_SECRET: secret,
       LOG_LEVEL: 'warn',
-      RUN_PROJECTOR: 'true',
+      RUN_PROJECTOR: process.env.RUN_PROJECTOR ?? 'true',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
