@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { campaignStreamId, contractStreamId, type CampaignStatus, type ContractStatus } from '#domain';
-import type { DomainEvent } from '../engine/domain-events';
+import { contractStatusAfter, type DomainEvent } from '../engine/domain-events';
 
 /*
  * The revocation cascade as a process manager: when something a link or a campaign depends on is
@@ -37,24 +37,11 @@ export const evolveCascadeContract = (
     return { contractId, advertiserId, status: 'Draft', enabledLinks: {} };
   }
   if (contract === undefined) return undefined;
+  const status = contractStatusAfter(event);
+  if (status !== undefined) return { ...contract, status };
   switch (event.type) {
     case 'ContractDraftRevised':
       return { ...contract, status: 'Draft' };
-    case 'ContractSubmitted':
-      return { ...contract, status: 'Submitted' };
-    case 'ContractApproved':
-      return { ...contract, status: 'Approved' };
-    case 'ContractRejected':
-      return { ...contract, status: 'Rejected' };
-    case 'ContractSigned':
-    case 'ContractResumed':
-      return { ...contract, status: 'Active' };
-    case 'ContractSuspended':
-      return { ...contract, status: 'Suspended' };
-    case 'ContractTerminated':
-      return { ...contract, status: 'Terminated' };
-    case 'ContractExpired':
-      return { ...contract, status: 'Expired' };
     case 'ExternalLinkEnabled':
       return { ...contract, enabledLinks: { ...contract.enabledLinks, [event.data.platform]: event.data.categories } };
     case 'ExternalLinkDisabled':

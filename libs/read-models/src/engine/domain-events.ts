@@ -3,11 +3,27 @@ import type {
   CampaignEvent,
   CategoryApprovalEvent,
   ContractEvent,
+  ContractStatus,
   PlatformPolicyEvent,
 } from '#domain';
 import type { RecordedEvent } from '#event-store';
 
 export type DomainEvent = PlatformPolicyEvent | AdvertiserEvent | CategoryApprovalEvent | ContractEvent | CampaignEvent;
+
+/** Contract events that only move a contract along its lifecycle, and the status each leads to. */
+const CONTRACT_STATUS_AFTER = new Map<string, Exclude<ContractStatus, 'None'>>([
+  ['ContractSubmitted', 'Submitted'],
+  ['ContractApproved', 'Approved'],
+  ['ContractRejected', 'Rejected'],
+  ['ContractSigned', 'Active'],
+  ['ContractResumed', 'Active'],
+  ['ContractSuspended', 'Suspended'],
+  ['ContractTerminated', 'Terminated'],
+  ['ContractExpired', 'Expired'],
+]);
+
+export const contractStatusAfter = (event: { readonly type: string }): Exclude<ContractStatus, 'None'> | undefined =>
+  CONTRACT_STATUS_AFTER.get(event.type);
 
 /** Where an event sits in the log: what read-model rows record as their source. */
 export interface LogPlace {

@@ -1,5 +1,5 @@
 import type { ContractStatus } from '#domain';
-import type { ProjectedEvent } from '../engine/domain-events';
+import { contractStatusAfter, type ProjectedEvent } from '../engine/domain-events';
 import type { CategoryApprovalStatus } from '../ka-clients/ka-client';
 
 /*
@@ -186,6 +186,8 @@ export const evolveContract = (
     return { contractId, advertiserId, status: 'Draft', startsOn, endsOn, categories, platforms, enabledLinks: {} };
   }
   if (contract === undefined) return undefined;
+  const status = contractStatusAfter(event);
+  if (status !== undefined) return { ...contract, status };
   switch (event.type) {
     case 'ContractDraftRevised': {
       const { startsOn, endsOn, categories, platforms } = event.data;
@@ -198,21 +200,6 @@ export const evolveContract = (
         platforms: platforms ?? contract.platforms,
       };
     }
-    case 'ContractSubmitted':
-      return { ...contract, status: 'Submitted' };
-    case 'ContractApproved':
-      return { ...contract, status: 'Approved' };
-    case 'ContractRejected':
-      return { ...contract, status: 'Rejected' };
-    case 'ContractSigned':
-    case 'ContractResumed':
-      return { ...contract, status: 'Active' };
-    case 'ContractSuspended':
-      return { ...contract, status: 'Suspended' };
-    case 'ContractTerminated':
-      return { ...contract, status: 'Terminated' };
-    case 'ContractExpired':
-      return { ...contract, status: 'Expired' };
     case 'ContractAmendmentApproved': {
       const { startsOn, endsOn, categories, platforms } = event.data;
       return { ...contract, startsOn, endsOn, categories, platforms };
