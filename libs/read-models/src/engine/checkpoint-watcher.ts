@@ -46,7 +46,12 @@ export class CheckpointWatcher {
         if (position >= min) return position;
         const left = deadline - Date.now();
         if (left <= 0 || this.closed) return undefined;
-        const heard = await Promise.race([notified, sleep(Math.min(left, this.recheckMs))]);
+        let timer: NodeJS.Timeout | undefined;
+        const recheck = new Promise<undefined>((resolve) => {
+          timer = setTimeout(() => resolve(undefined), Math.min(left, this.recheckMs));
+        });
+        const heard = await Promise.race([notified, recheck]);
+        clearTimeout(timer);
         if (heard !== undefined) return heard;
       }
     } finally {
@@ -98,5 +103,3 @@ export class CheckpointWatcher {
     }
   }
 }
-
-const sleep = (ms: number): Promise<undefined> => new Promise((resolve) => setTimeout(() => resolve(undefined), ms));
