@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { campaignStreamId, contractStreamId, type CampaignStatus, type ContractStatus } from '#domain';
-import { contractStatusAfter, type DomainEvent } from '../engine/domain-events';
+import { contractStatusAfter, enabledLinksAfter, type DomainEvent } from '../engine/domain-events';
 
 /*
  * The revocation cascade as a process manager: when something a link or a campaign depends on is
@@ -39,18 +39,11 @@ export const evolveCascadeContract = (
   if (contract === undefined) return undefined;
   const status = contractStatusAfter(event);
   if (status !== undefined) return { ...contract, status };
+  const enabledLinks = enabledLinksAfter(contract.enabledLinks, event);
+  if (enabledLinks !== undefined) return { ...contract, enabledLinks };
   switch (event.type) {
     case 'ContractDraftRevised':
       return { ...contract, status: 'Draft' };
-    case 'ExternalLinkEnabled':
-      return { ...contract, enabledLinks: { ...contract.enabledLinks, [event.data.platform]: event.data.categories } };
-    case 'ExternalLinkDisabled':
-      return {
-        ...contract,
-        enabledLinks: Object.fromEntries(
-          Object.entries(contract.enabledLinks).filter(([platform]) => platform !== event.data.platform),
-        ),
-      };
     default:
       return contract;
   }

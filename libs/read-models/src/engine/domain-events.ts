@@ -25,6 +25,18 @@ const CONTRACT_STATUS_AFTER = new Map<string, Exclude<ContractStatus, 'None'>>([
 export const contractStatusAfter = (event: { readonly type: string }): Exclude<ContractStatus, 'None'> | undefined =>
   CONTRACT_STATUS_AFTER.get(event.type);
 
+/** A contract's enabled links (platform -> categories) after ExternalLinkEnabled/Disabled; undefined for other events. */
+export const enabledLinksAfter = (
+  links: Readonly<Record<string, readonly string[]>>,
+  event: DomainEvent,
+): Record<string, readonly string[]> | undefined => {
+  if (event.type === 'ExternalLinkEnabled') return { ...links, [event.data.platform]: event.data.categories };
+  if (event.type === 'ExternalLinkDisabled') {
+    return Object.fromEntries(Object.entries(links).filter(([platform]) => platform !== event.data.platform));
+  }
+  return undefined;
+};
+
 /** Where an event sits in the log: what read-model rows record as their source. */
 export interface LogPlace {
   /** Global position as a decimal string. */

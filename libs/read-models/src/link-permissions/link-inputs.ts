@@ -1,5 +1,5 @@
 import type { ContractStatus } from '#domain';
-import { contractStatusAfter, type ProjectedEvent } from '../engine/domain-events';
+import { contractStatusAfter, enabledLinksAfter, type ProjectedEvent } from '../engine/domain-events';
 import type { CategoryApprovalStatus } from '../ka-clients/ka-client';
 
 /*
@@ -188,6 +188,8 @@ export const evolveContract = (
   if (contract === undefined) return undefined;
   const status = contractStatusAfter(event);
   if (status !== undefined) return { ...contract, status };
+  const enabledLinks = enabledLinksAfter(contract.enabledLinks, event);
+  if (enabledLinks !== undefined) return { ...contract, enabledLinks };
   switch (event.type) {
     case 'ContractDraftRevised': {
       const { startsOn, endsOn, categories, platforms } = event.data;
@@ -204,15 +206,6 @@ export const evolveContract = (
       const { startsOn, endsOn, categories, platforms } = event.data;
       return { ...contract, startsOn, endsOn, categories, platforms };
     }
-    case 'ExternalLinkEnabled':
-      return { ...contract, enabledLinks: { ...contract.enabledLinks, [event.data.platform]: event.data.categories } };
-    case 'ExternalLinkDisabled':
-      return {
-        ...contract,
-        enabledLinks: Object.fromEntries(
-          Object.entries(contract.enabledLinks).filter(([platform]) => platform !== event.data.platform),
-        ),
-      };
     default:
       return contract;
   }
