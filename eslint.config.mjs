@@ -39,9 +39,31 @@ export default tseslint.config(
           patterns: [
             {
               group: ['**/libs/*/src/**', '**/libs/**'],
-              message: "Import a library through its index: '#domain', '#event-store', '#read-models', '#runtime'.",
+              message:
+                "Import a library through its index: '#application', '#domain', '#event-store', '#read-models', '#runtime'.",
             },
             { group: ['#*/**'], message: "Import a library through its index only (no deep '#lib/...' paths)." },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Apps import libs; an app never imports another app, and a lib never imports an app.
+    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    ignores: ['libs/**/*.spec.ts', 'libs/**/conformance/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/libs/*/src/**', '**/libs/**'],
+              message:
+                "Import a library through its index: '#application', '#domain', '#event-store', '#read-models', '#runtime'.",
+            },
+            { group: ['#*/**'], message: "Import a library through its index only (no deep '#lib/...' paths)." },
+            { group: ['**/apps/**', '**/api/src/**', '**/projector/src/**'], message: 'Never import from an app.' },
           ],
         },
       ],

@@ -3,8 +3,8 @@ import { APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
+import { ApplicationModule, RUNTIME, RuntimeModule } from '#application';
 import type { Runtime } from '#runtime';
-import { AdvertiserHandler } from './advertisers/advertiser.handler';
 import { AdvertisersController } from './advertisers/advertisers.controller';
 import { AuditController } from './audit/audit.controller';
 import { AdvertiserStreams, AuditLog } from './audit/audit-log';
@@ -12,23 +12,16 @@ import { ChainVerification } from './audit/chain-verifier';
 import { AuditExport } from './audit/export';
 import { ReconciliationService } from './audit/reconciliation';
 import { StateAsOf } from './audit/state-as-of';
-import { CampaignHandler } from './campaigns/campaign.handler';
 import { CampaignsController } from './campaigns/campaigns.controller';
-import { CategoryApprovalHandler } from './category-approvals/category-approval.handler';
 import { CategoryApprovalsController } from './category-approvals/category-approvals.controller';
-import { CommandExecutor } from './commands/command-executor';
-import { FactsReader } from './commands/facts-reader';
-import { ContractHandler } from './contracts/contract.handler';
 import { ContractsController } from './contracts/contracts.controller';
 import { HealthController } from './health/health.controller';
 import { AuthGuard } from './http/auth.guard';
 import { HttpDrain } from './http/http-drain';
-import { RuntimeModule } from './infrastructure/runtime.module';
+import { TokenVerifier } from './http/tokens';
 import { Metrics } from './observability/metrics';
 import { MetricsController } from './observability/metrics.controller';
-import { PlatformPolicyHandler } from './platforms/platform-policy.handler';
 import { PlatformsController } from './platforms/platforms.controller';
-import { ProjectionsModule } from './projections/projections.module';
 import { QueriesModule } from './queries/queries.module';
 
 @Module({})
@@ -44,7 +37,7 @@ export class AppModule {
           // Request lines come from a Fastify hook (create-app.ts), once the route and status are known.
           pinoHttp: { level: runtime.config.logLevel, autoLogging: false },
         }),
-        ProjectionsModule.forRoot({ run: runtime.config.runProjector }),
+        ApplicationModule.forRoot({ run: runtime.config.runProjector }),
         QueriesModule,
       ],
       controllers: [
@@ -59,15 +52,19 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
+        {
+          provide: TokenVerifier,
+          inject: [RUNTIME],
+          useFactory: ({ jwtSecret, config }: Runtime) =>
+            new TokenVerifier({
+              secret: jwtSecret,
+              publicKeyPem: config.jwtPublicKey,
+              issuer: config.jwtIssuer,
+              audience: config.jwtAudience,
+            }),
+        },
         Metrics,
         HttpDrain,
-        CommandExecutor,
-        FactsReader,
-        PlatformPolicyHandler,
-        AdvertiserHandler,
-        CategoryApprovalHandler,
-        ContractHandler,
-        CampaignHandler,
         AdvertiserStreams,
         AuditLog,
         StateAsOf,

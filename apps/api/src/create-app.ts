@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { ProjectionLagService, ProjectorService } from '#application';
 import { migrate } from '#event-store';
 import type { Runtime } from '#runtime';
 import { AppModule } from './app.module';
@@ -11,8 +12,6 @@ import { HttpDrain } from './http/http-drain';
 import { ProblemFilter } from './http/problem.filter';
 import { API_MIGRATIONS } from './infrastructure/api-schema';
 import { Metrics } from './observability/metrics';
-import { ProjectionLagService } from './projections/projection-lag';
-import { ProjectorService } from './projections/projector.service';
 
 /** Builds the HTTP application on an open runtime; closing the app closes the runtime. */
 export const createApp = async (runtime: Runtime): Promise<NestFastifyApplication> => {

@@ -1,17 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { ExecuteAdvertiserCommand, FactsReader, type CommandContext, type WriteResult } from '#application';
 import { advertiserDecider, advertiserStreamId, type Advertiser } from '#domain';
-import type { WriteResult } from '../commands/command-executor';
-import { FactsReader } from '../commands/facts-reader';
 import { Roles } from '../http/auth.guard';
 import { ReasonDto, Transition, WriteRoute } from '../http/dto';
 import { UuidPipe } from '../http/pipes';
 import { ProblemException } from '../http/problem';
-import { Write, etagOf, type WriteContext } from '../http/write-context';
-import { ExecuteAdvertiserCommand } from './advertiser.handler';
+import { Write, etagOf } from '../http/write-context';
 import { KaTierDto, RegisterAdvertiserDto, VerificationDto } from './advertisers.dto';
 
 @ApiTags('advertisers')
@@ -28,8 +25,10 @@ export class AdvertisersController {
   @Roles('sales')
   @WriteRoute(true)
   @ApiOperation({ summary: 'Register a key-account advertiser' })
-  register(@Body() body: RegisterAdvertiserDto, @Write() context: WriteContext) {
-    const advertiserId = body.advertiserId ?? randomUUID();
+  register(@Body() body: RegisterAdvertiserDto, @Write() context: CommandContext) {
+    // The id is the command id, which an Idempotency-Key fixes, so a retry after a lost response finds
+    // the advertiser it already registered instead of registering a second one.
+    const advertiserId = body.advertiserId ?? context.commandId;
     return this.run(
       advertiserId,
       {
@@ -66,7 +65,7 @@ export class AdvertisersController {
   verify(
     @Param('advertiserId', UuidPipe) advertiserId: string,
     @Body() body: VerificationDto,
-    @Write() context: WriteContext,
+    @Write() context: CommandContext,
   ) {
     const data =
       body.decision === 'rejected'
@@ -82,7 +81,7 @@ export class AdvertisersController {
   changeTier(
     @Param('advertiserId', UuidPipe) advertiserId: string,
     @Body() body: KaTierDto,
-    @Write() context: WriteContext,
+    @Write() context: CommandContext,
   ) {
     return this.run(advertiserId, { type: 'ChangeKaTier', data: { advertiserId, kaTier: body.kaTier } }, context);
   }
@@ -91,20 +90,20 @@ export class AdvertisersController {
   suspend(
     @Param('advertiserId', UuidPipe) advertiserId: string,
     @Body() body: ReasonDto,
-    @Write() context: WriteContext,
+    @Write() context: CommandContext,
   ) {
     return this.run(advertiserId, { type: 'SuspendAdvertiser', data: { advertiserId, reason: body.reason } }, context);
   }
 
   @Transition(':advertiserId/reinstatement', ['compliance'], 'Reinstate a suspended advertiser')
-  reinstate(@Param('advertiserId', UuidPipe) advertiserId: string, @Write() context: WriteContext) {
+  reinstate(@Param('advertiserId', UuidPipe) advertiserId: string, @Write() context: CommandContext) {
     return this.run(advertiserId, { type: 'ReinstateAdvertiser', data: { advertiserId } }, context);
   }
 
   private run(
     advertiserId: string,
     intent: ExecuteAdvertiserCommand['intent'],
-    context: WriteContext,
+    context: CommandContext,
   ): Promise<WriteResult> {
     return this.commandBus.execute(new ExecuteAdvertiserCommand(advertiserId, intent, context));
   }

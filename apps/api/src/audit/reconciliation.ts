@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { toDomainEvent } from '#application';
 import {
   campaignDecider,
   campaignStreamId,
@@ -10,7 +11,6 @@ import {
   type ContractEvent,
 } from '#domain';
 import type { EventStore, RecordedEvent } from '#event-store';
-import { toDomainEvent } from '../commands/command-executor';
 import { ProblemException } from '../http/problem';
 import { EVENT_STORE } from '../infrastructure/tokens';
 import { actorOf, recordedAtOf } from './audit-event';

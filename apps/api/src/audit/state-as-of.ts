@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { toDomainEvent } from '#application';
 import { epochMs, fold, type Command, type Decider, type Event } from '#domain';
 import { parsePosition, type EventStore, type Position, type RecordedEvent } from '#event-store';
-import { toDomainEvent } from '../commands/command-executor';
 import { ProblemException } from '../http/problem';
 import { EVENT_STORE } from '../infrastructure/tokens';
 import { recordedAtMs } from './audit-event';

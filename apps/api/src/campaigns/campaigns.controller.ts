@@ -1,17 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { ExecuteCampaignCommand, FactsReader, type CommandContext, type WriteResult } from '#application';
 import { campaignDecider, campaignStreamId, type Campaign } from '#domain';
-import type { WriteResult } from '../commands/command-executor';
-import { FactsReader } from '../commands/facts-reader';
 import { Roles } from '../http/auth.guard';
 import { ReasonDto, Transition, WriteRoute } from '../http/dto';
 import { UuidPipe } from '../http/pipes';
 import { ProblemException } from '../http/problem';
-import { Write, etagOf, type WriteContext } from '../http/write-context';
-import { ExecuteCampaignCommand } from './campaign.handler';
+import { Write, etagOf } from '../http/write-context';
 import { CampaignBudgetDto, CreateCampaignDto, PolicySuspensionDto, SpendReportDto } from './campaigns.dto';
 
 @ApiTags('campaigns')
@@ -31,10 +28,10 @@ export class CampaignsController {
     summary: 'Create a campaign under an active contract, allocating its budget from the contract value',
     description: 'A budget over what the contract has left is refused with 409 BUDGET_EXCEEDED.',
   })
-  create(@Body() body: CreateCampaignDto, @Write() context: WriteContext) {
-    // With an Idempotency-Key the id follows from the key, so a retry after a lost response finds the
-    // campaign (and the allocation) it already made instead of making a second one.
-    const campaignId = body.campaignId ?? (context.idempotencyKey ? context.commandId : randomUUID());
+  create(@Body() body: CreateCampaignDto, @Write() context: CommandContext) {
+    // The id is the command id, which an Idempotency-Key fixes, so a retry after a lost response finds
+    // the campaign (and the allocation) it already made instead of making a second one.
+    const campaignId = body.campaignId ?? context.commandId;
     const { contractId, advertiserId, category, budgetMinor, startsAt, endsAt, linkTarget, adLabel } = body;
     return this.run(
       campaignId,
@@ -68,7 +65,7 @@ export class CampaignsController {
   }
 
   @Transition(':campaignId/submission', ['sales'], 'Submit a draft campaign for compliance review')
-  submit(@Param('campaignId', UuidPipe) campaignId: string, @Write() context: WriteContext) {
+  submit(@Param('campaignId', UuidPipe) campaignId: string, @Write() context: CommandContext) {
     return this.run(campaignId, { type: 'SubmitCampaign', data: { campaignId } }, context);
   }
 
@@ -80,7 +77,7 @@ export class CampaignsController {
     summary: 'Approve a submitted campaign (four eyes: not its creator or submitter)',
     description: 'Checks again that the contract is active, the category approved and the link allowed.',
   })
-  approve(@Param('campaignId', UuidPipe) campaignId: string, @Write() context: WriteContext) {
+  approve(@Param('campaignId', UuidPipe) campaignId: string, @Write() context: CommandContext) {
     return this.run(campaignId, { type: 'ApproveCampaign', data: { campaignId } }, context);
   }
 
@@ -91,7 +88,7 @@ export class CampaignsController {
   @ApiOperation({
     summary: 'Reject a submitted campaign (four eyes); its budget goes back to the contract',
   })
-  reject(@Param('campaignId', UuidPipe) campaignId: string, @Body() body: ReasonDto, @Write() context: WriteContext) {
+  reject(@Param('campaignId', UuidPipe) campaignId: string, @Body() body: ReasonDto, @Write() context: CommandContext) {
     return this.run(campaignId, { type: 'RejectCampaign', data: { campaignId, reason: body.reason } }, context);
   }
 
@@ -100,12 +97,12 @@ export class CampaignsController {
     ['sales', 'service'],
     'Launch an approved campaign within its window, under an active contract',
   )
-  launch(@Param('campaignId', UuidPipe) campaignId: string, @Write() context: WriteContext) {
+  launch(@Param('campaignId', UuidPipe) campaignId: string, @Write() context: CommandContext) {
     return this.run(campaignId, { type: 'LaunchCampaign', data: { campaignId } }, context);
   }
 
   @Transition(':campaignId/pause', ['sales', 'compliance', 'service'], 'Pause a live campaign, with a reason')
-  pause(@Param('campaignId', UuidPipe) campaignId: string, @Body() body: ReasonDto, @Write() context: WriteContext) {
+  pause(@Param('campaignId', UuidPipe) campaignId: string, @Body() body: ReasonDto, @Write() context: CommandContext) {
     return this.run(campaignId, { type: 'PauseCampaign', data: { campaignId, reason: body.reason } }, context);
   }
 
@@ -114,7 +111,7 @@ export class CampaignsController {
     ['sales', 'compliance', 'service'],
     'Resume a paused campaign that has budget left',
   )
-  resume(@Param('campaignId', UuidPipe) campaignId: string, @Write() context: WriteContext) {
+  resume(@Param('campaignId', UuidPipe) campaignId: string, @Write() context: CommandContext) {
     return this.run(campaignId, { type: 'ResumeCampaign', data: { campaignId } }, context);
   }
 
@@ -123,7 +120,7 @@ export class CampaignsController {
     ['sales', 'service'],
     'Complete a launched campaign; what it did not spend goes back to the contract',
   )
-  complete(@Param('campaignId', UuidPipe) campaignId: string, @Write() context: WriteContext) {
+  complete(@Param('campaignId', UuidPipe) campaignId: string, @Write() context: CommandContext) {
     return this.run(campaignId, { type: 'CompleteCampaign', data: { campaignId } }, context);
   }
 
@@ -135,7 +132,7 @@ export class CampaignsController {
   suspendByPolicy(
     @Param('campaignId', UuidPipe) campaignId: string,
     @Body() body: PolicySuspensionDto,
-    @Write() context: WriteContext,
+    @Write() context: CommandContext,
   ) {
     return this.run(campaignId, { type: 'SuspendCampaignByPolicy', data: { campaignId, cause: body.cause } }, context);
   }
@@ -149,7 +146,7 @@ export class CampaignsController {
   changeBudget(
     @Param('campaignId', UuidPipe) campaignId: string,
     @Body() body: CampaignBudgetDto,
-    @Write() context: WriteContext,
+    @Write() context: CommandContext,
   ) {
     return this.run(
       campaignId,
@@ -169,7 +166,7 @@ export class CampaignsController {
   reportSpend(
     @Param('campaignId', UuidPipe) campaignId: string,
     @Body() body: SpendReportDto,
-    @Write() context: WriteContext,
+    @Write() context: CommandContext,
   ) {
     const { batchId, amountMinor, periodStart, periodEnd } = body;
     return this.run(
@@ -182,7 +179,7 @@ export class CampaignsController {
   private run(
     campaignId: string,
     intent: ExecuteCampaignCommand['intent'],
-    context: WriteContext,
+    context: CommandContext,
   ): Promise<WriteResult> {
     return this.commandBus.execute(new ExecuteCampaignCommand(campaignId, intent, context));
   }

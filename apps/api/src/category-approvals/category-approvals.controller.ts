@@ -2,15 +2,13 @@ import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/commo
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { ExecuteCategoryApprovalCommand, FactsReader, type CommandContext, type WriteResult } from '#application';
 import { categoryApprovalDecider, categoryApprovalStreamId, type CategoryApproval } from '#domain';
-import type { WriteResult } from '../commands/command-executor';
-import { FactsReader } from '../commands/facts-reader';
 import { Roles } from '../http/auth.guard';
 import { ReasonDto, Transition, WriteRoute } from '../http/dto';
 import { SlugPipe, UuidPipe } from '../http/pipes';
 import { ProblemException } from '../http/problem';
-import { Write, etagOf, type WriteContext } from '../http/write-context';
-import { ExecuteCategoryApprovalCommand } from './category-approval.handler';
+import { Write, etagOf } from '../http/write-context';
 import { RequestCategoryApprovalDto } from './category-approvals.dto';
 
 @ApiTags('category approvals')
@@ -30,7 +28,7 @@ export class CategoryApprovalsController {
   request(
     @Param('advertiserId', UuidPipe) advertiserId: string,
     @Body() body: RequestCategoryApprovalDto,
-    @Write() context: WriteContext,
+    @Write() context: CommandContext,
   ) {
     const { category, licenceRef, validUntil } = body;
     return this.run(
@@ -69,7 +67,7 @@ export class CategoryApprovalsController {
   approve(
     @Param('advertiserId', UuidPipe) advertiserId: string,
     @Param('category', SlugPipe) category: string,
-    @Write() context: WriteContext,
+    @Write() context: CommandContext,
   ) {
     return this.run(advertiserId, category, { type: 'ApproveCategory', data: { advertiserId, category } }, context);
   }
@@ -79,7 +77,7 @@ export class CategoryApprovalsController {
     @Param('advertiserId', UuidPipe) advertiserId: string,
     @Param('category', SlugPipe) category: string,
     @Body() body: ReasonDto,
-    @Write() context: WriteContext,
+    @Write() context: CommandContext,
   ) {
     return this.run(
       advertiserId,
@@ -98,7 +96,7 @@ export class CategoryApprovalsController {
     @Param('advertiserId', UuidPipe) advertiserId: string,
     @Param('category', SlugPipe) category: string,
     @Body() body: ReasonDto,
-    @Write() context: WriteContext,
+    @Write() context: CommandContext,
   ) {
     return this.run(
       advertiserId,
@@ -116,7 +114,7 @@ export class CategoryApprovalsController {
   expire(
     @Param('advertiserId', UuidPipe) advertiserId: string,
     @Param('category', SlugPipe) category: string,
-    @Write() context: WriteContext,
+    @Write() context: CommandContext,
   ) {
     return this.run(
       advertiserId,
@@ -130,7 +128,7 @@ export class CategoryApprovalsController {
     advertiserId: string,
     category: string,
     intent: ExecuteCategoryApprovalCommand['intent'],
-    context: WriteContext,
+    context: CommandContext,
   ): Promise<WriteResult> {
     return this.commandBus.execute(new ExecuteCategoryApprovalCommand(advertiserId, category, intent, context));
   }

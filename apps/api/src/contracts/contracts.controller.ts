@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   Body,
   Controller,
@@ -15,15 +14,13 @@ import {
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { ExecuteContractCommand, FactsReader, type CommandContext, type WriteResult } from '#application';
 import { contractDecider, contractStreamId, type Contract } from '#domain';
-import type { WriteResult } from '../commands/command-executor';
-import { FactsReader } from '../commands/facts-reader';
 import { Roles } from '../http/auth.guard';
 import { ReasonDto, Transition, WriteRoute } from '../http/dto';
 import { SlugPipe, UuidPipe } from '../http/pipes';
 import { ProblemException } from '../http/problem';
-import { Write, etagOf, type WriteContext } from '../http/write-context';
-import { ExecuteContractCommand } from './contract.handler';
+import { Write, etagOf } from '../http/write-context';
 import {
   DraftContractDto,
   EnableExternalLinkDto,
@@ -61,10 +58,10 @@ export class ContractsController {
   @Roles('sales')
   @WriteRoute(true)
   @ApiOperation({ summary: 'Draft a contract with a registered advertiser' })
-  draft(@Body() body: DraftContractDto, @Write() context: WriteContext) {
-    // With an Idempotency-Key the id follows from the key, so a retry after a lost response finds
+  draft(@Body() body: DraftContractDto, @Write() context: CommandContext) {
+    // The id is the command id, which an Idempotency-Key fixes, so a retry after a lost response finds
     // the contract it already drafted instead of drafting a second one.
-    const contractId = body.contractId ?? (context.idempotencyKey ? context.commandId : randomUUID());
+    const contractId = body.contractId ?? context.commandId;
     const { advertiserId, currency, totalValueMinor, startsOn, endsOn, categories, platforms } = body;
     return this.run(
       contractId,
@@ -94,7 +91,7 @@ export class ContractsController {
   revise(
     @Param('contractId', UuidPipe) contractId: string,
     @Body() body: ReviseContractDto,
-    @Write() context: WriteContext,
+    @Write() context: CommandContext,
   ) {
     return this.run(
       contractId,
@@ -104,7 +101,7 @@ export class ContractsController {
   }
 
   @Transition(':contractId/submission', ['sales'], 'Submit the contract for approval')
-  submit(@Param('contractId', UuidPipe) contractId: string, @Write() context: WriteContext) {
+  submit(@Param('contractId', UuidPipe) contractId: string, @Write() context: CommandContext) {
     return this.run(contractId, { type: 'SubmitContract', data: { contractId } }, context);
   }
 
@@ -113,7 +110,7 @@ export class ContractsController {
     ['deal_approver'],
     'Approve a submitted contract (four eyes: not whoever drafted, revised or submitted it)',
   )
-  approve(@Param('contractId', UuidPipe) contractId: string, @Write() context: WriteContext) {
+  approve(@Param('contractId', UuidPipe) contractId: string, @Write() context: CommandContext) {
     return this.run(contractId, { type: 'ApproveContract', data: { contractId } }, context);
   }
 
@@ -122,7 +119,7 @@ export class ContractsController {
     ['deal_approver'],
     'Reject a submitted contract (four eyes); sales may revise and resubmit it',
   )
-  reject(@Param('contractId', UuidPipe) contractId: string, @Body() body: ReasonDto, @Write() context: WriteContext) {
+  reject(@Param('contractId', UuidPipe) contractId: string, @Body() body: ReasonDto, @Write() context: CommandContext) {
     return this.run(contractId, { type: 'RejectContract', data: { contractId, reason: body.reason } }, context);
   }
 
@@ -131,7 +128,7 @@ export class ContractsController {
     ['sales'],
     "Record the advertiser's signature: the approved contract becomes Active",
   )
-  sign(@Param('contractId', UuidPipe) contractId: string, @Write() context: WriteContext) {
+  sign(@Param('contractId', UuidPipe) contractId: string, @Write() context: CommandContext) {
     return this.run(contractId, { type: 'SignContract', data: { contractId } }, context);
   }
 
@@ -140,12 +137,16 @@ export class ContractsController {
     ['deal_approver', 'compliance'],
     'Suspend the contract: its links and campaigns are denied at once',
   )
-  suspend(@Param('contractId', UuidPipe) contractId: string, @Body() body: ReasonDto, @Write() context: WriteContext) {
+  suspend(
+    @Param('contractId', UuidPipe) contractId: string,
+    @Body() body: ReasonDto,
+    @Write() context: CommandContext,
+  ) {
     return this.run(contractId, { type: 'SuspendContract', data: { contractId, reason: body.reason } }, context);
   }
 
   @Transition(':contractId/resumption', ['deal_approver', 'compliance'], 'Resume a suspended contract')
-  resume(@Param('contractId', UuidPipe) contractId: string, @Write() context: WriteContext) {
+  resume(@Param('contractId', UuidPipe) contractId: string, @Write() context: CommandContext) {
     return this.run(contractId, { type: 'ResumeContract', data: { contractId } }, context);
   }
 
@@ -153,7 +154,7 @@ export class ContractsController {
   terminate(
     @Param('contractId', UuidPipe) contractId: string,
     @Body() body: ReasonDto,
-    @Write() context: WriteContext,
+    @Write() context: CommandContext,
   ) {
     return this.run(contractId, { type: 'TerminateContract', data: { contractId, reason: body.reason } }, context);
   }
@@ -163,7 +164,7 @@ export class ContractsController {
     ['service', 'deal_approver'],
     'Record that the contract ran out (from the day after its end date)',
   )
-  expire(@Param('contractId', UuidPipe) contractId: string, @Write() context: WriteContext) {
+  expire(@Param('contractId', UuidPipe) contractId: string, @Write() context: CommandContext) {
     return this.run(contractId, { type: 'ExpireContract', data: { contractId } }, context);
   }
 
@@ -179,7 +180,7 @@ export class ContractsController {
   proposeAmendment(
     @Param('contractId', UuidPipe) contractId: string,
     @Body() body: ProposeAmendmentDto,
-    @Write() context: WriteContext,
+    @Write() context: CommandContext,
   ) {
     const changes = sentTerms<AmendmentChangesDto>(body.changes);
     return this.run(contractId, { type: 'ProposeAmendment', data: { contractId, changes } }, context);
@@ -193,7 +194,7 @@ export class ContractsController {
   approveAmendment(
     @Param('contractId', UuidPipe) contractId: string,
     @Param('version', VersionPipe) version: number,
-    @Write() context: WriteContext,
+    @Write() context: CommandContext,
   ) {
     return this.run(contractId, { type: 'ApproveAmendment', data: { contractId, version } }, context);
   }
@@ -207,7 +208,7 @@ export class ContractsController {
     @Param('contractId', UuidPipe) contractId: string,
     @Param('version', VersionPipe) version: number,
     @Body() body: ReasonDto,
-    @Write() context: WriteContext,
+    @Write() context: CommandContext,
   ) {
     return this.run(
       contractId,
@@ -227,7 +228,7 @@ export class ContractsController {
   enableLink(
     @Param('contractId', UuidPipe) contractId: string,
     @Body() body: EnableExternalLinkDto,
-    @Write() context: WriteContext,
+    @Write() context: CommandContext,
   ) {
     return this.run(
       contractId,
@@ -244,7 +245,7 @@ export class ContractsController {
     @Param('contractId', UuidPipe) contractId: string,
     @Param('platform', SlugPipe) platform: string,
     @Body() body: ReasonDto,
-    @Write() context: WriteContext,
+    @Write() context: CommandContext,
   ) {
     return this.run(
       contractId,
@@ -256,7 +257,7 @@ export class ContractsController {
   private run(
     contractId: string,
     intent: ExecuteContractCommand['intent'],
-    context: WriteContext,
+    context: CommandContext,
   ): Promise<WriteResult> {
     return this.commandBus.execute(new ExecuteContractCommand(contractId, intent, context));
   }

@@ -1,11 +1,11 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, type HealthIndicatorResult } from '@nestjs/terminus';
+import { ProjectionLagService } from '#application';
 import type { EventStore } from '#event-store';
 import type { Pool } from 'pg';
 import { Public } from '../http/auth.guard';
 import { EVENT_STORE, PG_POOL, RUNTIME } from '../infrastructure/tokens';
-import { ProjectionLagService } from '../projections/projection-lag';
 import type { Runtime } from '#runtime';
 
 @ApiTags('health')

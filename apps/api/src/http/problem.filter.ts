@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ConcurrentModification, StaleRevision } from '#application';
 import { BusinessRuleViolation, DomainError, NotFound, NotPermitted } from '#domain';
 import { DuplicateEventIds, EventStoreUnavailable, WrongExpectedRevision } from '#event-store';
 import { PROBLEM_CONTENT_TYPE, ProblemException, problem, type Problem } from './problem';
@@ -60,6 +61,15 @@ const toProblem = (error: unknown): [Problem, Record<string, string>] => {
   }
   if (error instanceof ProblemException) {
     return [problem(error.status, { code: error.code, detail: error.message }), { ...error.headers }];
+  }
+  if (error instanceof StaleRevision) {
+    return [
+      problem(412, { code: 'STALE_REVISION', detail: error.message }),
+      error.actual === undefined ? {} : { etag: `W/"${error.actual.toString()}"` },
+    ];
+  }
+  if (error instanceof ConcurrentModification) {
+    return [problem(409, { code: 'CONCURRENT_MODIFICATION', detail: error.message }), {}];
   }
   if (error instanceof WrongExpectedRevision) {
     // Reaches here only after the bounded retries ran out under heavy contention.

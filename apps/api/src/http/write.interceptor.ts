@@ -3,11 +3,11 @@ import { Inject, Injectable, type CallHandler, type ExecutionContext, type NestI
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Pool } from 'pg';
 import { from, of, switchMap, type Observable } from 'rxjs';
+import { commandIdFor, type WriteResult } from '#application';
 import { canonicalJson } from '#event-store';
-import type { WriteResult } from '../commands/command-executor';
 import { PG_POOL } from '../infrastructure/tokens';
 import { ProblemException } from './problem';
-import { commandIdFor, etagOf, idempotencyKeyOf } from './write-context';
+import { etagOf, idempotencyKeyOf } from './write-context';
 
 export interface WriteResponse {
   readonly id: string;

@@ -1,4 +1,2 @@
-/** Injection tokens for what the runtime opened before Nest started. */
-export const EVENT_STORE = Symbol('EventStore');
-export const PG_POOL = Symbol('PgPool');
-export const RUNTIME = Symbol('Runtime');
+/** The runtime's injection tokens live with the application layer, which the API's modules share. */
+export { EVENT_STORE, PG_POOL, RUNTIME } from '#application';

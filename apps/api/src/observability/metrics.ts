@@ -1,12 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Histogram, collectDefaultMetrics } from 'prom-client';
+import { CommandMetrics } from '#application';
 import type { ProjectionLag, RunnerStatus } from '#read-models';
 
-/** One registry per application instance, so several apps in one process (tests) never share counters. */
+/**
+ * One registry per application instance, so several apps in one process (tests) never share
+ * counters; the command path's counters are registered there too.
+ */
 @Injectable()
 export class Metrics {
-  readonly registry = new Registry();
+  readonly registry = this.commands.registry;
 
   readonly httpDuration = new Histogram({
     name: 'http_request_duration_seconds',
@@ -16,21 +20,7 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly appends = new Counter({
-    name: 'event_store_appends_total',
-    help: 'Commands whose events were appended, by aggregate (stream category)',
-    labelNames: ['aggregate'] as const,
-    registers: [this.registry],
-  });
-
-  readonly conflicts = new Counter({
-    name: 'event_store_concurrency_conflicts_total',
-    help: 'Appends refused because the stream moved on (retried or answered 412), by aggregate',
-    labelNames: ['aggregate'] as const,
-    registers: [this.registry],
-  });
-
-  constructor() {
+  constructor(private readonly commands: CommandMetrics) {
     collectDefaultMetrics({ register: this.registry });
   }
 

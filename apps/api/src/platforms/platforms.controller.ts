@@ -2,15 +2,13 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Put, Res } from '@nestj
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { ExecutePlatformPolicyCommand, FactsReader, type CommandContext, type WriteResult } from '#application';
 import { PLATFORM_POLICY_STREAM, linkPolicyOf, platformPolicyDecider, type LinkPolicy } from '#domain';
-import { FactsReader } from '../commands/facts-reader';
-import type { WriteResult } from '../commands/command-executor';
 import { Roles } from '../http/auth.guard';
 import { ReasonDto, Transition, WriteRoute } from '../http/dto';
 import { SlugPipe } from '../http/pipes';
-import { Write, type WriteContext } from '../http/write-context';
+import { Write } from '../http/write-context';
 import { ChangeDomainsDto, CommercialLoadCapDto, LinkEligibleCategoryDto, RegisterPlatformDto } from './platforms.dto';
-import { ExecutePlatformPolicyCommand } from './platform-policy.handler';
 
 @ApiTags('platform policy')
 @ApiBearerAuth()
@@ -39,7 +37,7 @@ export class PlatformsController {
   register(
     @Param('platform', SlugPipe) platform: string,
     @Body() body: RegisterPlatformDto,
-    @Write() context: WriteContext,
+    @Write() context: CommandContext,
   ) {
     return this.run(platform, { type: 'RegisterLinkPlatform', data: { platform, ...body } }, context);
   }
@@ -51,7 +49,7 @@ export class PlatformsController {
   changeDomains(
     @Param('platform', SlugPipe) platform: string,
     @Body() body: ChangeDomainsDto,
-    @Write() context: WriteContext,
+    @Write() context: CommandContext,
   ) {
     return this.run(platform, { type: 'ChangeLinkPlatformDomains', data: { platform, ...body } }, context);
   }
@@ -61,12 +59,12 @@ export class PlatformsController {
     ['platform_admin'],
     'Suspend a platform: every link to it is denied at once',
   )
-  suspend(@Param('platform', SlugPipe) platform: string, @Body() body: ReasonDto, @Write() context: WriteContext) {
+  suspend(@Param('platform', SlugPipe) platform: string, @Body() body: ReasonDto, @Write() context: CommandContext) {
     return this.run(platform, { type: 'SuspendLinkPlatform', data: { platform, reason: body.reason } }, context);
   }
 
   @Transition('platforms/:platform/reinstatement', ['platform_admin'], 'Reinstate a suspended platform')
-  reinstate(@Param('platform', SlugPipe) platform: string, @Write() context: WriteContext) {
+  reinstate(@Param('platform', SlugPipe) platform: string, @Write() context: CommandContext) {
     return this.run(platform, { type: 'ReinstateLinkPlatform', data: { platform } }, context);
   }
 
@@ -78,7 +76,7 @@ export class PlatformsController {
   addCategory(
     @Param('category', SlugPipe) category: string,
     @Body() body: LinkEligibleCategoryDto,
-    @Write() context: WriteContext,
+    @Write() context: CommandContext,
   ) {
     return this.run(
       category,
@@ -91,7 +89,7 @@ export class PlatformsController {
   @Roles('platform_admin')
   @WriteRoute()
   @ApiOperation({ summary: 'Remove a category from the link-eligible list' })
-  removeCategory(@Param('category', SlugPipe) category: string, @Write() context: WriteContext) {
+  removeCategory(@Param('category', SlugPipe) category: string, @Write() context: CommandContext) {
     return this.run(category, { type: 'RemoveLinkEligibleCategory', data: { category } }, context);
   }
 
@@ -99,7 +97,7 @@ export class PlatformsController {
   @Roles('platform_admin')
   @WriteRoute()
   @ApiOperation({ summary: 'Set the commercial-load cap (at most 15%)' })
-  setCap(@Body() body: CommercialLoadCapDto, @Write() context: WriteContext) {
+  setCap(@Body() body: CommercialLoadCapDto, @Write() context: CommandContext) {
     return this.run(
       'commercial-load-cap',
       { type: 'SetCommercialLoadCap', data: { basisPoints: body.basisPoints } },
@@ -107,7 +105,11 @@ export class PlatformsController {
     );
   }
 
-  private run(id: string, intent: ExecutePlatformPolicyCommand['intent'], context: WriteContext): Promise<WriteResult> {
+  private run(
+    id: string,
+    intent: ExecutePlatformPolicyCommand['intent'],
+    context: CommandContext,
+  ): Promise<WriteResult> {
     return this.commandBus.execute(new ExecutePlatformPolicyCommand(id, intent, context));
   }
 }

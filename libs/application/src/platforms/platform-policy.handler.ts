@@ -2,13 +2,13 @@ import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { Command } from '@nestjs/cqrs';
 import { PLATFORM_POLICY_STREAM, platformPolicyDecider, type PlatformPolicyCommand } from '#domain';
 import { CommandExecutor, type Intent, type WriteResult } from '../commands/command-executor';
-import type { WriteContext } from '../http/write-context';
+import type { CommandContext } from '../command-context';
 
 export class ExecutePlatformPolicyCommand extends Command<WriteResult> {
   constructor(
     readonly id: string,
     readonly intent: Intent<PlatformPolicyCommand>,
-    readonly context: WriteContext,
+    readonly context: CommandContext,
   ) {
     super();
   }

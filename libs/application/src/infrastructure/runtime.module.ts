@@ -1,6 +1,5 @@
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { Runtime } from '#runtime';
-import { TokenVerifier } from '../http/tokens';
 import { EVENT_STORE, PG_POOL, RUNTIME } from './tokens';
 
 class RuntimeCloser implements OnApplicationShutdown {
@@ -23,18 +22,9 @@ export class RuntimeModule {
         { provide: RUNTIME, useValue: runtime },
         { provide: EVENT_STORE, useValue: runtime.eventStore },
         { provide: PG_POOL, useValue: runtime.pool },
-        {
-          provide: TokenVerifier,
-          useValue: new TokenVerifier({
-            secret: runtime.jwtSecret,
-            publicKeyPem: runtime.config.jwtPublicKey,
-            issuer: runtime.config.jwtIssuer,
-            audience: runtime.config.jwtAudience,
-          }),
-        },
         RuntimeCloser,
       ],
-      exports: [RUNTIME, EVENT_STORE, PG_POOL, TokenVerifier],
+      exports: [RUNTIME, EVENT_STORE, PG_POOL],
     };
   }
 }

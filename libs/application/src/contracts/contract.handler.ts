@@ -9,7 +9,7 @@ import {
 } from '#domain';
 import { CommandExecutor, type Intent, type WriteResult } from '../commands/command-executor';
 import { FactsReader } from '../commands/facts-reader';
-import type { WriteContext } from '../http/write-context';
+import type { CommandContext } from '../command-context';
 
 /**
  * Every contract command, from a route or from another feature: the campaign process moves budget
@@ -19,7 +19,7 @@ export class ExecuteContractCommand extends Command<WriteResult> {
   constructor(
     readonly contractId: string,
     readonly intent: Intent<ContractCommand>,
-    readonly context: WriteContext,
+    readonly context: CommandContext,
   ) {
     super();
   }

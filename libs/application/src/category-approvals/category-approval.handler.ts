@@ -7,14 +7,14 @@ import {
 } from '#domain';
 import { CommandExecutor, type Intent, type WriteResult } from '../commands/command-executor';
 import { FactsReader } from '../commands/facts-reader';
-import type { WriteContext } from '../http/write-context';
+import type { CommandContext } from '../command-context';
 
 export class ExecuteCategoryApprovalCommand extends Command<WriteResult> {
   constructor(
     readonly advertiserId: string,
     readonly category: string,
     readonly intent: Intent<CategoryApprovalCommand>,
-    readonly context: WriteContext,
+    readonly context: CommandContext,
   ) {
     super();
   }

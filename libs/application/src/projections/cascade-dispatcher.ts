@@ -4,7 +4,7 @@ import { DomainError, type Actor } from '#domain';
 import type { CascadeCommand, ReactionContext, ReactionOutcome } from '#read-models';
 import { ExecuteCampaignCommand } from '../campaigns/campaign.handler';
 import { ExecuteContractCommand } from '../contracts/contract.handler';
-import type { WriteContext } from '../http/write-context';
+import type { CommandContext } from '../command-context';
 
 /** The system acting on its own; the contract and campaign deciders let `service` withdraw links and campaigns. */
 export const REACTOR_ACTOR: Actor = { userId: 'system:reactor', roles: ['service'] };
@@ -29,10 +29,9 @@ export class CascadeCommands {
   constructor(private readonly commandBus: CommandBus) {}
 
   readonly dispatch = async (command: CascadeCommand, reaction: ReactionContext): Promise<ReactionOutcome> => {
-    const context: WriteContext = {
+    const context: CommandContext = {
       actor: REACTOR_ACTOR,
       commandId: reaction.commandId,
-      idempotencyKey: undefined,
       correlationId: reaction.correlationId,
       causationId: reaction.causationId,
       expectedRevision: undefined,

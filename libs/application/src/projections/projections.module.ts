@@ -5,8 +5,8 @@ import { PROJECTOR_OPTIONS, ProjectorService, type ProjectorOptions } from './pr
 
 /**
  * The projector inside a Nest application: the API hosts it when RUN_PROJECTOR is true (embedded
- * mode by default), apps/projector always. Reactors dispatch through the CommandBus, so the
- * importing application must register the contract and campaign command handlers.
+ * mode by default), apps/projector always. Reactors dispatch through the CommandBus to the handlers
+ * ApplicationModule registers.
  */
 @Module({})
 export class ProjectionsModule {

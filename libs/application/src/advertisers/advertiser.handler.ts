@@ -1,13 +1,13 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { advertiserDecider, advertiserStreamId, type AdvertiserCommand } from '#domain';
 import { CommandExecutor, type Intent, type WriteResult } from '../commands/command-executor';
-import type { WriteContext } from '../http/write-context';
+import type { CommandContext } from '../command-context';
 
 export class ExecuteAdvertiserCommand extends Command<WriteResult> {
   constructor(
     readonly advertiserId: string,
     readonly intent: Intent<AdvertiserCommand>,
-    readonly context: WriteContext,
+    readonly context: CommandContext,
   ) {
     super();
   }

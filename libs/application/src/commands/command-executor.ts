@@ -12,10 +12,10 @@ import {
   type Position,
   type RecordedEvent,
 } from '#event-store';
-import { ProblemException } from '../http/problem';
-import type { WriteContext } from '../http/write-context';
+import type { CommandContext } from '../command-context';
+import { StaleRevision } from '../errors';
 import { EVENT_STORE } from '../infrastructure/tokens';
-import { Metrics } from '../observability/metrics';
+import { CommandMetrics } from './command-metrics';
 
 export const SCHEMA_VERSION = 1;
 
@@ -54,7 +54,7 @@ export interface Execution<C extends Command, E extends Event, S, F> {
   readonly intent: Intent<C>;
   /** Reads the other aggregates the decision needs, from the event store. */
   readonly facts: (state: S, command: C) => Promise<F>;
-  readonly context: WriteContext;
+  readonly context: CommandContext;
 }
 
 const MAX_ATTEMPTS = 5;
@@ -71,7 +71,7 @@ export const toDomainEvent = <E extends Event>(event: RecordedEvent): Recorded<E
 export class CommandExecutor {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    private readonly metrics: Metrics,
+    private readonly metrics: CommandMetrics,
   ) {}
 
   async execute<C extends Command, E extends Event, S, F>(execution: Execution<C, E, S, F>): Promise<WriteResult> {
@@ -83,7 +83,7 @@ export class CommandExecutor {
       if (earlier.length > 0) return replay(execution.id, streamId, earlier);
       const revision = last?.revision;
       if (context.expectedRevision !== undefined && context.expectedRevision !== revision) {
-        throw staleRevision(streamId, revision);
+        throw new StaleRevision(streamId, revision);
       }
       const now = new Date().toISOString();
       // The shell is the only place with a clock; the decision gets the time as data.
@@ -118,7 +118,8 @@ export class CommandExecutor {
       } catch (error) {
         if (!(error instanceof WrongExpectedRevision)) throw error;
         this.metrics.conflicts.inc({ aggregate: streamCategory(streamId) });
-        if (context.expectedRevision !== undefined) throw staleRevision(streamId, error.actual);
+        if (context.expectedRevision !== undefined)
+          throw new StaleRevision(streamId, error.actual === 'no_stream' ? undefined : error.actual);
         if (attempt >= MAX_ATTEMPTS) throw error;
       }
     }
@@ -138,19 +139,11 @@ const replay = (id: string, streamId: string, earlier: readonly RecordedEvent[])
   };
 };
 
-const staleRevision = (streamId: string, actual: bigint | 'no_stream' | undefined) =>
-  new ProblemException(
-    412,
-    'STALE_REVISION',
-    `${streamId} changed since you read it (now at revision ${actual === undefined || actual === 'no_stream' ? 'none' : actual.toString()}); reload and retry`,
-    actual === undefined || actual === 'no_stream' ? {} : { etag: `W/"${actual.toString()}"` },
-  );
-
 const chain = (
   streamId: string,
   last: RecordedEvent | undefined,
   events: readonly Event[],
-  context: WriteContext,
+  context: CommandContext,
   now: string,
 ): EventData[] => {
   let prevHash = (last?.metadata.hash as string | undefined) ?? GENESIS_HASH;

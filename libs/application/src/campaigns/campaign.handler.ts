@@ -29,15 +29,15 @@ import {
 } from '../commands/command-executor';
 import { FactsReader } from '../commands/facts-reader';
 import { ExecuteContractCommand } from '../contracts/contract.handler';
-import { ProblemException } from '../http/problem';
-import { commandIdFor, type WriteContext } from '../http/write-context';
+import { commandIdFor, type CommandContext } from '../command-context';
+import { ConcurrentModification, StaleRevision } from '../errors';
 import { EVENT_STORE } from '../infrastructure/tokens';
 
 export class ExecuteCampaignCommand extends Command<WriteResult> {
   constructor(
     readonly campaignId: string,
     readonly intent: Intent<CampaignCommand>,
-    readonly context: WriteContext,
+    readonly context: CommandContext,
   ) {
     super();
   }
@@ -78,7 +78,7 @@ const givingBack = async <T>(step: () => Promise<T>): Promise<T> => {
 };
 
 /** RFC 9562 v5 id of one step of a campaign command: the same command always names the same step. */
-const stepCommandId = (context: WriteContext, step: string): string =>
+const stepCommandId = (context: CommandContext, step: string): string =>
   commandIdFor(context.commandId, `campaign-budget:${step}`);
 
 /**
@@ -121,7 +121,7 @@ export class CampaignHandler implements ICommandHandler<ExecuteCampaignCommand> 
   private async changeBudget(
     campaignId: string,
     intent: CampaignIntent<'ChangeCampaignBudget'>,
-    context: WriteContext,
+    context: CommandContext,
   ): Promise<WriteResult> {
     const [campaign, revision] = await this.facts.stateWithRevision(campaignDecider, campaignStreamId(campaignId));
     // Without a campaign the preview refuses with the decider's answer before the contract is touched.
@@ -136,10 +136,8 @@ export class CampaignHandler implements ICommandHandler<ExecuteCampaignCommand> 
     try {
       return await this.takeBudgetThenRecord(campaignId, contractId, intent, pinned, adjust);
     } catch (error) {
-      if (context.expectedRevision === undefined && error instanceof ProblemException && error.status === 412) {
-        throw new ProblemException(
-          409,
-          'CONCURRENT_MODIFICATION',
+      if (context.expectedRevision === undefined && error instanceof StaleRevision) {
+        throw new ConcurrentModification(
           `campaign ${campaignId} changed while its budget was being moved; retry the request`,
         );
       }
@@ -156,7 +154,7 @@ export class CampaignHandler implements ICommandHandler<ExecuteCampaignCommand> 
     campaignId: string,
     contractId: string,
     intent: CampaignIntent<'CreateCampaign' | 'ChangeCampaignBudget'>,
-    context: WriteContext,
+    context: CommandContext,
     take: Intent<ContractCommand>,
   ): Promise<WriteResult> {
     const step = this.campaignStep(campaignId, intent, context);
@@ -178,7 +176,7 @@ export class CampaignHandler implements ICommandHandler<ExecuteCampaignCommand> 
    * one attempt's take (the executor dedupes it by command id); a retry after a repaired failure
    * takes afresh instead of replaying a take that no longer holds.
    */
-  private async attemptOf(contractId: string, context: WriteContext): Promise<number> {
+  private async attemptOf(contractId: string, context: CommandContext): Promise<number> {
     const commandIds = new Set(
       (await this.store.readStream(contractStreamId(contractId))).map((event) => event.metadata.commandId),
     );
@@ -192,7 +190,7 @@ export class CampaignHandler implements ICommandHandler<ExecuteCampaignCommand> 
    * was never created). It reads both streams rather than assuming the failed step recorded nothing:
    * an append can succeed and still report an error, and giving that budget back would overbook.
    */
-  private async reconcile(campaignId: string, contractId: string, context: WriteContext, attempt: number) {
+  private async reconcile(campaignId: string, contractId: string, context: CommandContext, attempt: number) {
     try {
       await givingBack(() => this.reconcileOnce(campaignId, contractId, context, attempt));
     } catch (error) {
@@ -204,7 +202,7 @@ export class CampaignHandler implements ICommandHandler<ExecuteCampaignCommand> 
     }
   }
 
-  private async reconcileOnce(campaignId: string, contractId: string, context: WriteContext, attempt: number) {
+  private async reconcileOnce(campaignId: string, contractId: string, context: CommandContext, attempt: number) {
     const [campaign, contract] = await Promise.all([
       this.facts.state(campaignDecider, campaignStreamId(campaignId)),
       this.facts.state(contractDecider, contractStreamId(contractId)),
@@ -228,7 +226,7 @@ export class CampaignHandler implements ICommandHandler<ExecuteCampaignCommand> 
   private async recordThenRelease(
     campaignId: string,
     intent: CampaignIntent<'RejectCampaign' | 'CompleteCampaign'>,
-    context: WriteContext,
+    context: CommandContext,
   ): Promise<WriteResult> {
     const result = await this.executor.execute(this.campaignStep(campaignId, intent, context));
     const events = await this.store.readStream(campaignStreamId(campaignId));
@@ -266,7 +264,11 @@ export class CampaignHandler implements ICommandHandler<ExecuteCampaignCommand> 
     return later ? { ...result, position: release.position } : result;
   }
 
-  private campaignStep(campaignId: string, intent: Intent<CampaignCommand>, context: WriteContext): CampaignExecution {
+  private campaignStep(
+    campaignId: string,
+    intent: Intent<CampaignCommand>,
+    context: CommandContext,
+  ): CampaignExecution {
     return {
       id: campaignId,
       streamId: campaignStreamId(campaignId),
@@ -281,7 +283,7 @@ export class CampaignHandler implements ICommandHandler<ExecuteCampaignCommand> 
   private contractStep(
     contractId: string,
     intent: Intent<ContractCommand>,
-    context: WriteContext,
+    context: CommandContext,
     step: string,
     causationId: string,
   ): Promise<WriteResult> {
@@ -289,7 +291,6 @@ export class CampaignHandler implements ICommandHandler<ExecuteCampaignCommand> 
       new ExecuteContractCommand(contractId, intent, {
         actor: CAMPAIGN_PROCESS,
         commandId: stepCommandId(context, step),
-        idempotencyKey: undefined,
         correlationId: context.correlationId,
         causationId,
         // If-Match names a campaign revision; the contract step relies on the executor's retries.
