@@ -5,6 +5,7 @@ import { CategoryApprovalHandler } from './category-approvals/category-approval.
 import { CommandExecutor } from './commands/command-executor';
 import { CommandMetrics } from './commands/command-metrics';
 import { FactsReader } from './commands/facts-reader';
+import { StreamCache } from './commands/stream-cache';
 import { ContractHandler } from './contracts/contract.handler';
 import { PlatformPolicyHandler } from './platforms/platform-policy.handler';
 import { ProjectionsModule } from './projections/projections.module';
@@ -23,6 +24,7 @@ export class ApplicationModule {
       imports: [ProjectionsModule.forRoot(options)],
       providers: [
         CommandMetrics,
+        StreamCache,
         CommandExecutor,
         FactsReader,
         PlatformPolicyHandler,

@@ -6,6 +6,7 @@ export * from './infrastructure/tokens';
 export * from './commands/command-executor';
 export * from './commands/command-metrics';
 export * from './commands/facts-reader';
+export * from './commands/stream-cache';
 export * from './advertisers/advertiser.handler';
 export * from './campaigns/campaign.handler';
 export * from './category-approvals/category-approval.handler';

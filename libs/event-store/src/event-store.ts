@@ -39,6 +39,11 @@ export interface AppendResult {
   readonly nextExpectedRevision: Revision;
   /** Position of the last appended event in the global log. */
   readonly position: Position;
+  /**
+   * True when the events were already stored by an identical earlier append and nothing was written;
+   * false when this append wrote them. Undefined from an adapter that cannot tell the two apart.
+   */
+  readonly replayed?: boolean;
 }
 
 export type Direction = 'forwards' | 'backwards';
@@ -105,6 +110,11 @@ export interface EventStore {
    * append, in which case it returns that append's result and stores nothing.
    */
   append(streamId: string, events: readonly EventData[], expectedRevision: ExpectedRevision): Promise<AppendResult>;
+  /**
+   * Optional: the event stored under this id, through the store's event-id index. Callers without it
+   * fall back to reading the stream.
+   */
+  findEvent?(eventId: string): Promise<RecordedEvent | undefined>;
   /** A stream's events; an empty array when the stream does not exist. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;

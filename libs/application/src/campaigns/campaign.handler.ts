@@ -1,4 +1,4 @@
-import { Inject, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { Command, CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import {
   NotFound,
@@ -7,31 +7,21 @@ import {
   campaignStreamId,
   contractDecider,
   contractStreamId,
-  fold,
-  ownValue,
+  heldBy,
   type Actor,
   type Campaign,
   type CampaignCommand,
   type CampaignEvent,
   type CampaignFacts,
-  type Command as DomainCommand,
-  type ContractCommand,
-  type Decider,
-  type Event,
 } from '#domain';
-import { WrongExpectedRevision, type EventStore } from '#event-store';
-import {
-  CommandExecutor,
-  toDomainEvent,
-  type Execution,
-  type Intent,
-  type WriteResult,
-} from '../commands/command-executor';
-import { FactsReader } from '../commands/facts-reader';
-import { ExecuteContractCommand } from '../contracts/contract.handler';
+import { WrongExpectedRevision } from '#event-store';
 import { commandIdFor, type CommandContext } from '../command-context';
+import { CommandExecutor, type Execution, type Intent, type WriteResult } from '../commands/command-executor';
+import { FactsReader } from '../commands/facts-reader';
+import { StreamCache } from '../commands/stream-cache';
+import { ExecuteContractCommand } from '../contracts/contract.handler';
 import { ConcurrentModification, StaleRevision } from '../errors';
-import { EVENT_STORE } from '../infrastructure/tokens';
+import { budgetProcess, type BudgetCommand } from './budget-process';
 
 export class ExecuteCampaignCommand extends Command<WriteResult> {
   constructor(
@@ -49,17 +39,11 @@ type CampaignExecution = Execution<CampaignCommand, CampaignEvent, Campaign, Cam
 /** The contract decider lets `service` move budget: the system acting for the campaign, not the caller. */
 const CAMPAIGN_PROCESS: Actor = { userId: 'campaign-process', roles: ['service'] };
 
-/** Decides without recording anything: the executor appends nothing for a decision with no events. */
-const dryRun = <C extends DomainCommand, E extends Event, S, F>(decider: Decider<C, E, S, F>): Decider<C, E, S, F> => ({
-  ...decider,
-  decide: (command, state, facts) => {
-    decider.decide(command, state, facts);
-    return [];
-  },
-});
-
 /** Rounds of the executor's own bounded retries a give-back gets before it is left to a retry of the request. */
 const GIVE_BACK_ROUNDS = 10;
+
+/** Takes a command may make before it stops: each one after the first follows a repaired failure. */
+const MAX_TAKES = 5;
 
 /**
  * Runs a step that gives budget back until no concurrent writer gets in its way. A conflict means
@@ -82,11 +66,8 @@ const stepCommandId = (context: CommandContext, step: string): string =>
   commandIdFor(context.commandId, `campaign-budget:${step}`);
 
 /**
- * The campaign process: every campaign command, and the budget the campaign holds on its contract.
- * Allocations are contract events, so the contract stream's optimistic concurrency is what keeps
- * concurrent campaigns from overbooking it. Budget is taken (allocated, raised) before the campaign
- * records the change and given back (rejection, completion) after it, so a failure in between
- * over-reserves until it is repaired but never overbooks.
+ * Every campaign command, and the budget the campaign holds on its contract: the handler reads and
+ * writes the two streams, and the budget process (budget-process.ts) decides what moves.
  */
 @CommandHandler(ExecuteCampaignCommand)
 export class CampaignHandler implements ICommandHandler<ExecuteCampaignCommand> {
@@ -96,47 +77,50 @@ export class CampaignHandler implements ICommandHandler<ExecuteCampaignCommand> 
     private readonly executor: CommandExecutor,
     private readonly commandBus: CommandBus,
     private readonly facts: FactsReader,
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly cache: StreamCache,
   ) {}
 
   execute({ campaignId, intent, context }: ExecuteCampaignCommand): Promise<WriteResult> {
     switch (intent.type) {
-      case 'CreateCampaign': {
-        const { contractId, budgetMinor } = intent.data;
-        return this.takeBudgetThenRecord(campaignId, contractId, intent, context, {
-          type: 'AllocateCampaignBudget',
-          data: { contractId, campaignId, amountMinor: budgetMinor },
-        });
-      }
+      case 'CreateCampaign':
       case 'ChangeCampaignBudget':
-        return this.changeBudget(campaignId, intent, context);
+        return this.takeThenRecord(campaignId, intent, context);
       case 'RejectCampaign':
       case 'CompleteCampaign':
-        return this.recordThenRelease(campaignId, intent, context);
+        return this.recordThenGiveBack(campaignId, intent, context);
       default:
         return this.executor.execute(this.campaignStep(campaignId, intent, context));
     }
   }
 
-  private async changeBudget(
+  /**
+   * Takes budget on the contract, then records the campaign command; if that fails, brings what the
+   * contract holds for the campaign back in line with the campaign. A preview decides the campaign
+   * command first, so a refused command appends to neither stream.
+   */
+  private async takeThenRecord(
     campaignId: string,
-    intent: CampaignIntent<'ChangeCampaignBudget'>,
+    intent: CampaignIntent<'CreateCampaign' | 'ChangeCampaignBudget'>,
     context: CommandContext,
   ): Promise<WriteResult> {
-    const [campaign, revision] = await this.facts.stateWithRevision(campaignDecider, campaignStreamId(campaignId));
-    // Without a campaign the preview refuses with the decider's answer before the contract is touched.
-    const contractId = campaign.status === 'None' ? '' : campaign.contractId;
-    const adjust: Intent<ContractCommand> = {
-      type: 'AdjustCampaignBudget',
-      data: { contractId, campaignId, budgetMinor: intent.data.budgetMinor },
-    };
-    // Adjusting sets what the campaign holds, so two budget changes must not interleave between the
-    // contract and the campaign stream: the change is recorded only at the revision it was read at.
-    const pinned = { ...context, expectedRevision: context.expectedRevision ?? revision };
+    const preview = await this.executor.preview(this.campaignStep(campaignId, intent, context));
+    // Recorded by an earlier run, which took the budget too: answer as it did.
+    if (preview.replayed !== undefined) return preview.replayed;
+    const take = budgetProcess.toTake(campaignId, intent, preview.state);
+    if (take === undefined) return this.executor.execute(this.campaignStep(campaignId, intent, context));
+    const contractId = take.data.contractId;
+    // Changing the budget sets what the campaign holds, so two changes must not interleave between
+    // the contract and the campaign stream: the change is recorded only at the revision it was read at.
+    const pinned =
+      intent.type === 'ChangeCampaignBudget' && context.expectedRevision === undefined
+        ? { ...context, expectedRevision: preview.revision }
+        : context;
+    const attempt = await this.takeBudget(contractId, take, context);
     try {
-      return await this.takeBudgetThenRecord(campaignId, contractId, intent, pinned, adjust);
+      return await this.executor.execute(this.campaignStep(campaignId, intent, pinned));
     } catch (error) {
-      if (context.expectedRevision === undefined && error instanceof StaleRevision) {
+      await this.reconcile(campaignId, contractId, context, attempt);
+      if (pinned !== context && error instanceof StaleRevision) {
         throw new ConcurrentModification(
           `campaign ${campaignId} changed while its budget was being moved; retry the request`,
         );
@@ -146,55 +130,37 @@ export class CampaignHandler implements ICommandHandler<ExecuteCampaignCommand> 
   }
 
   /**
-   * Takes budget on the contract, then records the campaign command; if that fails, brings what the
-   * contract holds for the campaign back in line with the campaign. A preview decides the campaign
-   * command first, so a refused command appends to neither stream.
+   * Takes the budget under the step id `take#<attempt>` and returns the attempt. A take this command
+   * already recorded is recognised by the store; it still holds unless a repair gave it back since,
+   * in which case the next attempt takes afresh (a retry after a repaired failure).
    */
-  private async takeBudgetThenRecord(
-    campaignId: string,
-    contractId: string,
-    intent: CampaignIntent<'CreateCampaign' | 'ChangeCampaignBudget'>,
-    context: CommandContext,
-    take: Intent<ContractCommand>,
-  ): Promise<WriteResult> {
-    const step = this.campaignStep(campaignId, intent, context);
-    const preview = await this.executor.execute({ ...step, decider: dryRun(campaignDecider) });
-    // Recorded by an earlier attempt, which took the budget too: answer as it did.
-    if (preview.replayed) return this.executor.execute(step);
-    const attempt = await this.attemptOf(contractId, context);
-    await this.contractStep(contractId, take, context, `take#${attempt}`, context.commandId);
-    try {
-      return await this.executor.execute(step);
-    } catch (error) {
-      await this.reconcile(campaignId, contractId, context, attempt);
-      throw error;
+  private async takeBudget(contractId: string, take: BudgetCommand, context: CommandContext): Promise<number> {
+    const wanted = BigInt(take.type === 'AdjustCampaignBudget' ? take.data.budgetMinor : take.data.amountMinor);
+    for (let attempt = 0; ; attempt++) {
+      const taken = await this.contractStep(contractId, take, context, `take#${attempt}`, context.commandId);
+      if (!taken.replayed) return attempt;
+      const contract = await this.facts.state(contractDecider, contractStreamId(contractId));
+      if (contract.status !== 'None' && heldBy(contract, take.data.campaignId) === wanted) return attempt;
+      if (attempt + 1 >= MAX_TAKES) {
+        throw new ConcurrentModification(`the budget of campaign ${take.data.campaignId} kept moving; retry later`);
+      }
     }
   }
 
-  /**
-   * How many earlier attempts of this command had their budget given back. Concurrent retries share
-   * one attempt's take (the executor dedupes it by command id); a retry after a repaired failure
-   * takes afresh instead of replaying a take that no longer holds.
-   */
-  private async attemptOf(contractId: string, context: CommandContext): Promise<number> {
-    const commandIds = new Set(
-      (await this.store.readStream(contractStreamId(contractId))).map((event) => event.metadata.commandId),
-    );
-    let attempt = 0;
-    while (commandIds.has(stepCommandId(context, `reconcile#${attempt}`))) attempt++;
-    return attempt;
-  }
-
-  /**
-   * Makes the contract hold for the campaign exactly the budget the campaign recorded (nothing if it
-   * was never created). It reads both streams rather than assuming the failed step recorded nothing:
-   * an append can succeed and still report an error, and giving that budget back would overbook.
-   */
   private async reconcile(campaignId: string, contractId: string, context: CommandContext, attempt: number) {
     try {
-      await givingBack(() => this.reconcileOnce(campaignId, contractId, context, attempt));
+      await givingBack(async () => {
+        const [campaign, contract] = await Promise.all([
+          this.facts.state(campaignDecider, campaignStreamId(campaignId)),
+          this.facts.state(contractDecider, contractStreamId(contractId)),
+        ]);
+        const repair = budgetProcess.toRepair(campaignId, contractId, campaign, contract);
+        if (repair !== undefined) {
+          await this.contractStep(contractId, repair, context, `reconcile#${attempt}`, context.commandId);
+        }
+      });
     } catch (error) {
-      // The budget stays reserved, never overbooked; a retry under the same Idempotency-Key reuses it.
+      // The budget stays reserved, never overbooked; a retry of the command repairs it.
       this.logger.error(
         `could not reconcile the budget of campaign ${campaignId} on contract ${contractId}`,
         (error as Error)?.stack ?? String(error),
@@ -202,60 +168,25 @@ export class CampaignHandler implements ICommandHandler<ExecuteCampaignCommand> 
     }
   }
 
-  private async reconcileOnce(campaignId: string, contractId: string, context: CommandContext, attempt: number) {
-    const [campaign, contract] = await Promise.all([
-      this.facts.state(campaignDecider, campaignStreamId(campaignId)),
-      this.facts.state(contractDecider, contractStreamId(contractId)),
-    ]);
-    const held = BigInt(contract.status === 'None' ? '0' : (ownValue(contract.allocations, campaignId) ?? '0'));
-    // A campaign created under another contract (the same id raced there) owes this one nothing.
-    const budget = campaign.status !== 'None' && campaign.contractId === contractId ? BigInt(campaign.budgetMinor) : 0n;
-    if (held === budget) return;
-    const data = { contractId, campaignId };
-    const repair: Intent<ContractCommand> =
-      budget === 0n
-        ? { type: 'ReleaseCampaignBudget', data: { ...data, amountMinor: held.toString() } }
-        : { type: 'AdjustCampaignBudget', data: { ...data, budgetMinor: budget.toString() } };
-    await this.contractStep(contractId, repair, context, `reconcile#${attempt}`, context.commandId);
-  }
-
   /**
-   * Records the rejection or completion, then gives back to the contract what the campaign did not
-   * spend. A retry under the same Idempotency-Key replays the first step and finishes the second.
+   * Records the rejection or completion, then gives back to the contract what the campaign will not
+   * spend. A retry of the command replays the first step and finishes the second.
    */
-  private async recordThenRelease(
+  private async recordThenGiveBack(
     campaignId: string,
     intent: CampaignIntent<'RejectCampaign' | 'CompleteCampaign'>,
     context: CommandContext,
   ): Promise<WriteResult> {
     const result = await this.executor.execute(this.campaignStep(campaignId, intent, context));
-    const events = await this.store.readStream(campaignStreamId(campaignId));
-    const campaign = fold(
-      campaignDecider,
-      events.map((event) => toDomainEvent<CampaignEvent>(event)),
-    );
-    const closing = events
-      .filter((event) => event.metadata.commandId === context.commandId)
-      .map((event) => ({ eventId: event.eventId, event: toDomainEvent<CampaignEvent>(event) }))
-      .find(({ event }) => event.type === 'CampaignRejected' || event.type === 'CampaignCompleted');
-    if (closing === undefined || campaign.status === 'None') return result;
-    const { event } = closing;
-    const amountMinor =
-      event.type === 'CampaignRejected'
-        ? event.data.budgetMinor
-        : event.type === 'CampaignCompleted'
-          ? event.data.unspentMinor
-          : '0';
-    if (BigInt(amountMinor) === 0n) return result;
+    // The campaign's contract never changes, so what this process last folded names it.
+    const campaign = this.cache.peek(campaignDecider, campaignStreamId(campaignId)).state;
+    if (campaign.status === 'None') return result;
     const { contractId } = campaign;
+    const giveBack = budgetProcess.toGiveBack(campaignId, contractId, result.recorded);
+    const closing = result.recorded.find(({ type }) => type === 'CampaignRejected' || type === 'CampaignCompleted');
+    if (giveBack === undefined || closing === undefined) return result;
     const release = await givingBack(() =>
-      this.contractStep(
-        contractId,
-        { type: 'ReleaseCampaignBudget', data: { contractId, campaignId, amountMinor } },
-        context,
-        'release',
-        closing.eventId,
-      ),
+      this.contractStep(contractId, giveBack, context, 'release', closing.eventId),
     );
     // X-Event-Position must cover everything the command wrote, so a reader that waits for it also
     // sees the released budget on the contract.
@@ -282,7 +213,7 @@ export class CampaignHandler implements ICommandHandler<ExecuteCampaignCommand> 
   /** The contract side of a campaign command, under its own derived command id so a retry moves budget once. */
   private contractStep(
     contractId: string,
-    intent: Intent<ContractCommand>,
+    intent: BudgetCommand,
     context: CommandContext,
     step: string,
     causationId: string,

@@ -11,7 +11,6 @@ import {
   contractDecider,
   contractStanding,
   contractStreamId,
-  fold,
   linkPolicyOf,
   platformPolicyDecider,
   type AdvertiserStanding,
@@ -24,15 +23,20 @@ import {
 } from '#domain';
 import type { EventStore } from '#event-store';
 import { EVENT_STORE } from '../infrastructure/tokens';
-import { toDomainEvent } from './command-executor';
+import { StreamCache } from './stream-cache';
 
 /**
  * Cross-aggregate facts for decisions, folded from the event store itself: a read model may lag,
- * and a decision taken on a stale "approved" would be a compliance incident.
+ * and a decision taken on a stale "approved" would be a compliance incident. Each fact is the
+ * cached fold brought up to the store's head (one read of the newer events), never the cache alone:
+ * no append checks another aggregate's revision.
  */
 @Injectable()
 export class FactsReader {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly cache: StreamCache,
+  ) {}
 
   async state<E extends Event, S>(decider: Decider<Command, E, S, unknown>, streamId: string): Promise<S> {
     return (await this.stateWithRevision(decider, streamId))[0];
@@ -43,14 +47,8 @@ export class FactsReader {
     decider: Decider<Command, E, S, unknown>,
     streamId: string,
   ): Promise<[S, bigint | undefined]> {
-    const events = await this.store.readStream(streamId);
-    return [
-      fold(
-        decider,
-        events.map((event) => toDomainEvent<E>(event)),
-      ),
-      events[events.length - 1]?.revision,
-    ];
+    const { state, revision } = await this.cache.refresh(decider, streamId);
+    return [state, revision];
   }
 
   async advertiser(advertiserId: string): Promise<AdvertiserStanding> {

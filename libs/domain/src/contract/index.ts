@@ -11,7 +11,7 @@ export * from './events';
 export type { ContractFactName, ContractFacts } from './decide';
 export { contractFactsNeeded } from './decide';
 export type { Contract, ExistingContract, PendingAmendment } from './state';
-export { contractStanding } from './state';
+export { contractStanding, heldBy } from './state';
 export type { AmendmentChanges, ContractTerms, TermChanges } from './terms';
 
 export const contractStreamId = (contractId: string): string => `contract-${contractId}`;

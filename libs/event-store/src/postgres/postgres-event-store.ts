@@ -158,6 +158,7 @@ export class PostgresEventStore implements EventStore {
       return {
         nextExpectedRevision: BigInt(last.stream_revision),
         position: toPosition(last.transaction_id, last.seq),
+        replayed: false,
       };
     } catch (error) {
       if ((error as { constraint?: string }).constraint === 'es_events_event_id_key') {
@@ -198,7 +199,7 @@ export class PostgresEventStore implements EventStore {
           stored.map((event) => event.eventId),
         );
       const last = stored[stored.length - 1]!;
-      return { nextExpectedRevision: last.revision, position: last.position };
+      return { nextExpectedRevision: last.revision, position: last.position, replayed: true };
     }
     const current = await this.pool
       .query<{ revision: string }>('SELECT revision::text FROM es_streams WHERE stream_id = $1', [streamId])
@@ -222,6 +223,19 @@ export class PostgresEventStore implements EventStore {
       this.lastNotifyAt = Date.now();
       this.pool.query(`NOTIFY ${NOTIFY_CHANNEL}`).catch(() => undefined);
     }, wait);
+  }
+
+  async findEvent(eventId: string): Promise<RecordedEvent | undefined> {
+    try {
+      const { rows } = await this.pool.query<EventRow>({
+        name: 'es_find_event',
+        text: `SELECT ${EVENT_COLUMNS} FROM es_events e WHERE e.event_id = $1::uuid`,
+        values: [eventId],
+      });
+      return rows[0] === undefined ? undefined : toRecorded(rows[0]);
+    } catch (error) {
+      throw asStoreError(error);
+    }
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
