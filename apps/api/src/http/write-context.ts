@@ -30,20 +30,36 @@ export const expectedRevisionOf = (request: FastifyRequest): bigint | undefined 
 
 export const etagOf = (revision: bigint): string => `W/"${revision.toString()}"`;
 
-/** The HTTP request mapped onto the transport-free context the application layer takes. */
-export const writeContextOf = (request: FastifyRequest): CommandContext => {
+/** A write as HTTP describes it: the transport-free context, and the key that made its command id. */
+export interface HttpWrite extends CommandContext {
+  readonly idempotencyKey: string | undefined;
+}
+
+const WRITE = Symbol('write');
+
+/**
+ * The HTTP request mapped onto the context the application layer takes; its headers are parsed
+ * once per request, however many parts of the pipeline ask.
+ */
+export const writeContextOf = (request: FastifyRequest): HttpWrite => {
+  const memo = request as FastifyRequest & { [WRITE]?: HttpWrite };
+  if (memo[WRITE] !== undefined) return memo[WRITE];
   const actor = request.actor;
   if (!actor) throw new Error('write context needs an authenticated route');
   const idempotencyKey = idempotencyKeyOf(request);
-  return {
+  memo[WRITE] = {
     actor,
     commandId: idempotencyKey ? commandIdFor(actor.userId, idempotencyKey) : randomUUID(),
+    idempotencyKey,
     correlationId: request.correlationId,
     causationId: undefined,
     expectedRevision: expectedRevisionOf(request),
   };
+  return memo[WRITE];
 };
 
-export const Write = createParamDecorator((_: unknown, context: ExecutionContext) =>
-  writeContextOf(context.switchToHttp().getRequest<FastifyRequest>()),
-);
+/** The command context of the request; the controller hands it to the application layer. */
+export const Write = createParamDecorator((_: unknown, context: ExecutionContext): CommandContext => {
+  const { idempotencyKey: _key, ...command } = writeContextOf(context.switchToHttp().getRequest<FastifyRequest>());
+  return command;
+});

@@ -15,4 +15,17 @@ export const API_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'idempotency keys reserved before the command runs',
+    // A row without a status is a reservation: its request is running (or its process died, which
+    // the lease tells apart).
+    sql: `
+      ALTER TABLE idempotent_responses
+        ALTER COLUMN status DROP NOT NULL,
+        ALTER COLUMN body DROP NOT NULL,
+        ALTER COLUMN headers DROP NOT NULL,
+        ADD COLUMN leased_until timestamptz;
+    `,
+  },
 ];
