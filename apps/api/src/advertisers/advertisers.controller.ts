@@ -4,7 +4,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 import type { FastifyReply } from 'fastify';
 import { ExecuteAdvertiserCommand, FactsReader, type CommandContext, type WriteResult } from '#application';
 import { advertiserDecider, advertiserStreamId, type Advertiser } from '#domain';
-import { Roles } from '../http/auth.guard';
+import { Issues, Roles } from '../http/auth.guard';
 import { ReasonDto, Transition, WriteRoute } from '../http/dto';
 import { UuidPipe } from '../http/pipes';
 import { ProblemException } from '../http/problem';
@@ -22,7 +22,7 @@ export class AdvertisersController {
 
   @Post()
   @HttpCode(201)
-  @Roles('sales')
+  @Issues('RegisterAdvertiser')
   @WriteRoute(true)
   @ApiOperation({ summary: 'Register a key-account advertiser' })
   register(@Body() body: RegisterAdvertiserDto, @Write() context: CommandContext) {
@@ -59,7 +59,7 @@ export class AdvertisersController {
 
   @Transition(
     ':advertiserId/verification',
-    ['compliance'],
+    'VerifyAdvertiser',
     "Record compliance's verification decision (four eyes: not the sales owner)",
   )
   verify(
@@ -75,7 +75,7 @@ export class AdvertisersController {
   }
 
   @Put(':advertiserId/ka-tier')
-  @Roles('sales', 'deal_approver')
+  @Issues('ChangeKaTier')
   @WriteRoute()
   @ApiOperation({ summary: "Change the advertiser's KA tier" })
   changeTier(
@@ -86,7 +86,11 @@ export class AdvertisersController {
     return this.run(advertiserId, { type: 'ChangeKaTier', data: { advertiserId, kaTier: body.kaTier } }, context);
   }
 
-  @Transition(':advertiserId/suspension', ['compliance'], 'Suspend the advertiser: all its links are denied at once')
+  @Transition(
+    ':advertiserId/suspension',
+    'SuspendAdvertiser',
+    'Suspend the advertiser: all its links are denied at once',
+  )
   suspend(
     @Param('advertiserId', UuidPipe) advertiserId: string,
     @Body() body: ReasonDto,
@@ -95,7 +99,7 @@ export class AdvertisersController {
     return this.run(advertiserId, { type: 'SuspendAdvertiser', data: { advertiserId, reason: body.reason } }, context);
   }
 
-  @Transition(':advertiserId/reinstatement', ['compliance'], 'Reinstate a suspended advertiser')
+  @Transition(':advertiserId/reinstatement', 'ReinstateAdvertiser', 'Reinstate a suspended advertiser')
   reinstate(@Param('advertiserId', UuidPipe) advertiserId: string, @Write() context: CommandContext) {
     return this.run(advertiserId, { type: 'ReinstateAdvertiser', data: { advertiserId } }, context);
   }

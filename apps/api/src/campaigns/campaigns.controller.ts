@@ -4,7 +4,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 import type { FastifyReply } from 'fastify';
 import { ExecuteCampaignCommand, FactsReader, type CommandContext, type WriteResult } from '#application';
 import { campaignDecider, campaignStreamId, type Campaign } from '#domain';
-import { Roles } from '../http/auth.guard';
+import { Issues, Roles } from '../http/auth.guard';
 import { ReasonDto, Transition, WriteRoute } from '../http/dto';
 import { UuidPipe } from '../http/pipes';
 import { ProblemException } from '../http/problem';
@@ -22,7 +22,7 @@ export class CampaignsController {
 
   @Post()
   @HttpCode(201)
-  @Roles('sales')
+  @Issues('CreateCampaign')
   @WriteRoute(true)
   @ApiOperation({
     summary: 'Create a campaign under an active contract, allocating its budget from the contract value',
@@ -64,14 +64,14 @@ export class CampaignsController {
     return state satisfies Campaign;
   }
 
-  @Transition(':campaignId/submission', ['sales'], 'Submit a draft campaign for compliance review')
+  @Transition(':campaignId/submission', 'SubmitCampaign', 'Submit a draft campaign for compliance review')
   submit(@Param('campaignId', UuidPipe) campaignId: string, @Write() context: CommandContext) {
     return this.run(campaignId, { type: 'SubmitCampaign', data: { campaignId } }, context);
   }
 
   @Post(':campaignId/approval')
   @HttpCode(200)
-  @Roles('compliance')
+  @Issues('ApproveCampaign')
   @WriteRoute()
   @ApiOperation({
     summary: 'Approve a submitted campaign (four eyes: not its creator or submitter)',
@@ -83,7 +83,7 @@ export class CampaignsController {
 
   @Post(':campaignId/rejection')
   @HttpCode(200)
-  @Roles('compliance')
+  @Issues('RejectCampaign')
   @WriteRoute()
   @ApiOperation({
     summary: 'Reject a submitted campaign (four eyes); its budget goes back to the contract',
@@ -94,30 +94,26 @@ export class CampaignsController {
 
   @Transition(
     ':campaignId/launch',
-    ['sales', 'service'],
+    'LaunchCampaign',
     'Launch an approved campaign within its window, under an active contract',
   )
   launch(@Param('campaignId', UuidPipe) campaignId: string, @Write() context: CommandContext) {
     return this.run(campaignId, { type: 'LaunchCampaign', data: { campaignId } }, context);
   }
 
-  @Transition(':campaignId/pause', ['sales', 'compliance', 'service'], 'Pause a live campaign, with a reason')
+  @Transition(':campaignId/pause', 'PauseCampaign', 'Pause a live campaign, with a reason')
   pause(@Param('campaignId', UuidPipe) campaignId: string, @Body() body: ReasonDto, @Write() context: CommandContext) {
     return this.run(campaignId, { type: 'PauseCampaign', data: { campaignId, reason: body.reason } }, context);
   }
 
-  @Transition(
-    ':campaignId/resumption',
-    ['sales', 'compliance', 'service'],
-    'Resume a paused campaign that has budget left',
-  )
+  @Transition(':campaignId/resumption', 'ResumeCampaign', 'Resume a paused campaign that has budget left')
   resume(@Param('campaignId', UuidPipe) campaignId: string, @Write() context: CommandContext) {
     return this.run(campaignId, { type: 'ResumeCampaign', data: { campaignId } }, context);
   }
 
   @Transition(
     ':campaignId/completion',
-    ['sales', 'service'],
+    'CompleteCampaign',
     'Complete a launched campaign; what it did not spend goes back to the contract',
   )
   complete(@Param('campaignId', UuidPipe) campaignId: string, @Write() context: CommandContext) {
@@ -126,7 +122,7 @@ export class CampaignsController {
 
   @Transition(
     ':campaignId/policy-suspension',
-    ['compliance', 'service'],
+    'SuspendCampaignByPolicy',
     'Suspend a campaign whose permission lapsed (revoked category, suspended contract...)',
   )
   suspendByPolicy(
@@ -138,7 +134,7 @@ export class CampaignsController {
   }
 
   @Put(':campaignId/budget')
-  @Roles('sales')
+  @Issues('ChangeCampaignBudget')
   @WriteRoute()
   @ApiOperation({
     summary: 'Change the budget; the contract allocation follows (409 BUDGET_EXCEEDED when it has no room)',
@@ -157,7 +153,7 @@ export class CampaignsController {
 
   @Post(':campaignId/spend')
   @HttpCode(200)
-  @Roles('service')
+  @Issues('ReportCampaignSpend')
   @WriteRoute()
   @ApiOperation({
     summary: 'Report a batch of spend from ad serving; pauses the campaign at its budget or the contract value',

@@ -4,7 +4,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 import type { FastifyReply } from 'fastify';
 import { ExecuteCategoryApprovalCommand, FactsReader, type CommandContext, type WriteResult } from '#application';
 import { categoryApprovalDecider, categoryApprovalStreamId, type CategoryApproval } from '#domain';
-import { Roles } from '../http/auth.guard';
+import { Issues, Roles } from '../http/auth.guard';
 import { ReasonDto, Transition, WriteRoute } from '../http/dto';
 import { SlugPipe, UuidPipe } from '../http/pipes';
 import { ProblemException } from '../http/problem';
@@ -22,7 +22,7 @@ export class CategoryApprovalsController {
 
   @Post()
   @HttpCode(201)
-  @Roles('sales')
+  @Issues('RequestCategoryApproval')
   @WriteRoute(true)
   @ApiOperation({ summary: 'Request approval of a product category for the advertiser, with its licence' })
   request(
@@ -63,7 +63,7 @@ export class CategoryApprovalsController {
     return state satisfies CategoryApproval;
   }
 
-  @Transition(':category/approval', ['compliance'], 'Approve the pending request (four eyes: not its requester)')
+  @Transition(':category/approval', 'ApproveCategory', 'Approve the pending request (four eyes: not its requester)')
   approve(
     @Param('advertiserId', UuidPipe) advertiserId: string,
     @Param('category', SlugPipe) category: string,
@@ -72,7 +72,7 @@ export class CategoryApprovalsController {
     return this.run(advertiserId, category, { type: 'ApproveCategory', data: { advertiserId, category } }, context);
   }
 
-  @Transition(':category/rejection', ['compliance'], 'Reject the pending request (four eyes: not its requester)')
+  @Transition(':category/rejection', 'RejectCategory', 'Reject the pending request (four eyes: not its requester)')
   reject(
     @Param('advertiserId', UuidPipe) advertiserId: string,
     @Param('category', SlugPipe) category: string,
@@ -89,7 +89,7 @@ export class CategoryApprovalsController {
 
   @Transition(
     ':category/revocation',
-    ['compliance'],
+    'RevokeCategoryApproval',
     'Revoke the approval: links and campaigns in the category are denied at once',
   )
   revoke(
@@ -108,7 +108,7 @@ export class CategoryApprovalsController {
 
   @Transition(
     ':category/expiry',
-    ['compliance', 'service'],
+    'ExpireCategoryApproval',
     'Record that the approval lapsed (from the day after its valid-until date)',
   )
   expire(

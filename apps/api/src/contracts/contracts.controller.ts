@@ -16,7 +16,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 import type { FastifyReply } from 'fastify';
 import { ExecuteContractCommand, FactsReader, type CommandContext, type WriteResult } from '#application';
 import { contractDecider, contractStreamId, type Contract } from '#domain';
-import { Roles } from '../http/auth.guard';
+import { Issues, Roles } from '../http/auth.guard';
 import { ReasonDto, Transition, WriteRoute } from '../http/dto';
 import { SlugPipe, UuidPipe } from '../http/pipes';
 import { ProblemException } from '../http/problem';
@@ -55,7 +55,7 @@ export class ContractsController {
 
   @Post()
   @HttpCode(201)
-  @Roles('sales')
+  @Issues('DraftContract')
   @WriteRoute(true)
   @ApiOperation({ summary: 'Draft a contract with a registered advertiser' })
   draft(@Body() body: DraftContractDto, @Write() context: CommandContext) {
@@ -85,7 +85,7 @@ export class ContractsController {
   }
 
   @Patch(':contractId')
-  @Roles('sales')
+  @Issues('ReviseContractDraft')
   @WriteRoute()
   @ApiOperation({ summary: 'Revise a draft or rejected contract: send only the terms that change' })
   revise(
@@ -100,14 +100,14 @@ export class ContractsController {
     );
   }
 
-  @Transition(':contractId/submission', ['sales'], 'Submit the contract for approval')
+  @Transition(':contractId/submission', 'SubmitContract', 'Submit the contract for approval')
   submit(@Param('contractId', UuidPipe) contractId: string, @Write() context: CommandContext) {
     return this.run(contractId, { type: 'SubmitContract', data: { contractId } }, context);
   }
 
   @Transition(
     ':contractId/approval',
-    ['deal_approver'],
+    'ApproveContract',
     'Approve a submitted contract (four eyes: not whoever drafted, revised or submitted it)',
   )
   approve(@Param('contractId', UuidPipe) contractId: string, @Write() context: CommandContext) {
@@ -116,7 +116,7 @@ export class ContractsController {
 
   @Transition(
     ':contractId/rejection',
-    ['deal_approver'],
+    'RejectContract',
     'Reject a submitted contract (four eyes); sales may revise and resubmit it',
   )
   reject(@Param('contractId', UuidPipe) contractId: string, @Body() body: ReasonDto, @Write() context: CommandContext) {
@@ -125,7 +125,7 @@ export class ContractsController {
 
   @Transition(
     ':contractId/signature',
-    ['sales'],
+    'SignContract',
     "Record the advertiser's signature: the approved contract becomes Active",
   )
   sign(@Param('contractId', UuidPipe) contractId: string, @Write() context: CommandContext) {
@@ -134,7 +134,7 @@ export class ContractsController {
 
   @Transition(
     ':contractId/suspension',
-    ['deal_approver', 'compliance'],
+    'SuspendContract',
     'Suspend the contract: its links and campaigns are denied at once',
   )
   suspend(
@@ -145,12 +145,12 @@ export class ContractsController {
     return this.run(contractId, { type: 'SuspendContract', data: { contractId, reason: body.reason } }, context);
   }
 
-  @Transition(':contractId/resumption', ['deal_approver', 'compliance'], 'Resume a suspended contract')
+  @Transition(':contractId/resumption', 'ResumeContract', 'Resume a suspended contract')
   resume(@Param('contractId', UuidPipe) contractId: string, @Write() context: CommandContext) {
     return this.run(contractId, { type: 'ResumeContract', data: { contractId } }, context);
   }
 
-  @Transition(':contractId/termination', ['deal_approver', 'compliance'], 'Terminate the contract for good')
+  @Transition(':contractId/termination', 'TerminateContract', 'Terminate the contract for good')
   terminate(
     @Param('contractId', UuidPipe) contractId: string,
     @Body() body: ReasonDto,
@@ -161,7 +161,7 @@ export class ContractsController {
 
   @Transition(
     ':contractId/expiry',
-    ['service', 'deal_approver'],
+    'ExpireContract',
     'Record that the contract ran out (from the day after its end date)',
   )
   expire(@Param('contractId', UuidPipe) contractId: string, @Write() context: CommandContext) {
@@ -170,7 +170,7 @@ export class ContractsController {
 
   @Post(':contractId/amendments')
   @HttpCode(200)
-  @Roles('sales')
+  @Issues('ProposeAmendment')
   @WriteRoute()
   @ApiOperation({
     summary: 'Propose an amendment to an active contract',
@@ -188,7 +188,7 @@ export class ContractsController {
 
   @Transition(
     ':contractId/amendments/:version/approval',
-    ['deal_approver'],
+    'ApproveAmendment',
     'Approve the pending amendment of this version (four eyes: not its proposer)',
   )
   approveAmendment(
@@ -201,7 +201,7 @@ export class ContractsController {
 
   @Transition(
     ':contractId/amendments/:version/rejection',
-    ['deal_approver'],
+    'RejectAmendment',
     'Reject the pending amendment of this version (four eyes: not its proposer)',
   )
   rejectAmendment(
@@ -219,7 +219,7 @@ export class ContractsController {
 
   @Post(':contractId/external-links')
   @HttpCode(200)
-  @Roles('compliance')
+  @Issues('EnableExternalLink')
   @WriteRoute()
   @ApiOperation({
     summary: 'Enable external links to a platform for some categories',
@@ -238,7 +238,7 @@ export class ContractsController {
   }
 
   @Delete(':contractId/external-links/:platform')
-  @Roles('compliance', 'service')
+  @Issues('DisableExternalLink')
   @WriteRoute()
   @ApiOperation({ summary: 'Disable external links to a platform (body: the reason)' })
   disableLink(

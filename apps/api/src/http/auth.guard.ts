@@ -1,15 +1,23 @@
-import { Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Injectable, SetMetadata, applyDecorators, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { ApiExtension } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import type { Actor, Role } from '#domain';
+import { COMMAND_ROLES, type Actor, type DomainCommandType, type Role } from '#domain';
 import { ProblemException } from './problem';
 import { InvalidToken, TokenVerifier } from './tokens';
 
 const ROLES_KEY = 'ka:roles';
 const PUBLIC_KEY = 'ka:public';
 
-/** The roles allowed to call a route; a route without @Roles or @Public is refused to everyone. */
-export const Roles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
+/**
+ * The roles allowed to call a route; a route without @Roles, @Issues or @Public is refused to
+ * everyone. The OpenAPI document lists them as the operation's x-roles.
+ */
+export const Roles = (...roles: readonly Role[]) =>
+  applyDecorators(SetMetadata(ROLES_KEY, roles), ApiExtension('x-roles', [...roles]));
+
+/** A route that issues this command admits exactly the roles the deciders accept for it (COMMAND_ROLES). */
+export const Issues = (command: DomainCommandType) => Roles(...COMMAND_ROLES[command]);
 export const Public = () => SetMetadata(PUBLIC_KEY, true);
 
 declare module 'fastify' {

@@ -1,8 +1,8 @@
 import { HttpCode, Post, UseInterceptors, applyDecorators } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiProperty, ApiResponse } from '@nestjs/swagger';
 import { IsISO8601, IsLowercase, IsNotEmpty, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
-import type { Role } from '#domain';
-import { Roles } from './auth.guard';
+import type { DomainCommandType } from '#domain';
+import { Issues } from './auth.guard';
 import { WriteInterceptor } from './write.interceptor';
 
 export const SLUG = /^[a-z][a-z0-9_]{1,31}$/;
@@ -103,6 +103,6 @@ export const WriteRoute = (created = false) =>
     ApiResponse({ status: 503, ...PROBLEM }),
   );
 
-/** A state transition posted as a sub-resource (DESIGN.md section 6): POST, 200, its roles, its docs. */
-export const Transition = (path: string, roles: Role[], summary: string) =>
-  applyDecorators(Post(path), HttpCode(200), Roles(...roles), WriteRoute(), ApiOperation({ summary }));
+/** A state transition posted as a sub-resource (DESIGN.md section 6): POST, 200, its command's roles, its docs. */
+export const Transition = (path: string, command: DomainCommandType, summary: string) =>
+  applyDecorators(Post(path), HttpCode(200), Issues(command), WriteRoute(), ApiOperation({ summary }));

@@ -4,7 +4,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 import type { FastifyReply } from 'fastify';
 import { ExecutePlatformPolicyCommand, FactsReader, type CommandContext, type WriteResult } from '#application';
 import { PLATFORM_POLICY_STREAM, linkPolicyOf, platformPolicyDecider, type LinkPolicy } from '#domain';
-import { Roles } from '../http/auth.guard';
+import { Issues, Roles } from '../http/auth.guard';
 import { ReasonDto, Transition, WriteRoute } from '../http/dto';
 import { SlugPipe } from '../http/pipes';
 import { Write } from '../http/write-context';
@@ -31,7 +31,7 @@ export class PlatformsController {
 
   @Put('platforms/:platform')
   @HttpCode(201)
-  @Roles('platform_admin')
+  @Issues('RegisterLinkPlatform')
   @WriteRoute(true)
   @ApiOperation({ summary: 'Register a partner e-commerce platform ads may link to' })
   register(
@@ -43,7 +43,7 @@ export class PlatformsController {
   }
 
   @Put('platforms/:platform/domains')
-  @Roles('platform_admin')
+  @Issues('ChangeLinkPlatformDomains')
   @WriteRoute()
   @ApiOperation({ summary: "Replace a platform's allowed link domains" })
   changeDomains(
@@ -56,21 +56,21 @@ export class PlatformsController {
 
   @Transition(
     'platforms/:platform/suspension',
-    ['platform_admin'],
+    'SuspendLinkPlatform',
     'Suspend a platform: every link to it is denied at once',
   )
   suspend(@Param('platform', SlugPipe) platform: string, @Body() body: ReasonDto, @Write() context: CommandContext) {
     return this.run(platform, { type: 'SuspendLinkPlatform', data: { platform, reason: body.reason } }, context);
   }
 
-  @Transition('platforms/:platform/reinstatement', ['platform_admin'], 'Reinstate a suspended platform')
+  @Transition('platforms/:platform/reinstatement', 'ReinstateLinkPlatform', 'Reinstate a suspended platform')
   reinstate(@Param('platform', SlugPipe) platform: string, @Write() context: CommandContext) {
     return this.run(platform, { type: 'ReinstateLinkPlatform', data: { platform } }, context);
   }
 
   @Put('link-eligible-categories/:category')
   @HttpCode(201)
-  @Roles('platform_admin')
+  @Issues('AddLinkEligibleCategory')
   @WriteRoute(true)
   @ApiOperation({ summary: 'Make a product category eligible for external links' })
   addCategory(
@@ -86,7 +86,7 @@ export class PlatformsController {
   }
 
   @Delete('link-eligible-categories/:category')
-  @Roles('platform_admin')
+  @Issues('RemoveLinkEligibleCategory')
   @WriteRoute()
   @ApiOperation({ summary: 'Remove a category from the link-eligible list' })
   removeCategory(@Param('category', SlugPipe) category: string, @Write() context: CommandContext) {
@@ -94,7 +94,7 @@ export class PlatformsController {
   }
 
   @Put('commercial-load-cap')
-  @Roles('platform_admin')
+  @Issues('SetCommercialLoadCap')
   @WriteRoute()
   @ApiOperation({ summary: 'Set the commercial-load cap (at most 15%)' })
   setCap(@Body() body: CommercialLoadCapDto, @Write() context: CommandContext) {

@@ -1,4 +1,5 @@
 import { BusinessRuleViolation, NotFound, NotPermitted, requireRole, requiredText } from '../shared';
+import { COMMAND_ROLES } from '../permissions';
 import type { Decider } from '../shared';
 import type {
   AdvertiserCommand,
@@ -48,7 +49,7 @@ export const advertiserDecider: Decider<AdvertiserCommand, AdvertiserEvent, Adve
 };
 
 const registerAdvertiser = (command: RegisterAdvertiser, state: Advertiser): AdvertiserRegistered => {
-  requireRole(command.metadata.actor, ['sales'], 'Registering an advertiser');
+  requireRole(command.metadata.actor, COMMAND_ROLES.RegisterAdvertiser, 'Registering an advertiser');
   const { advertiserId } = command.data;
   if (!UUID.test(advertiserId)) {
     throw new BusinessRuleViolation(
@@ -84,7 +85,7 @@ const verifyAdvertiser = (
   command: VerifyAdvertiser,
   state: Advertiser,
 ): AdvertiserVerified | AdvertiserVerificationRejected => {
-  requireRole(command.metadata.actor, ['compliance'], 'Verifying an advertiser');
+  requireRole(command.metadata.actor, COMMAND_ROLES.VerifyAdvertiser, 'Verifying an advertiser');
   const advertiser = registered(state, command.data.advertiserId);
   const { userId } = command.metadata.actor;
   if (userId === advertiser.registeredBy) {
@@ -124,7 +125,7 @@ const verifyAdvertiser = (
 };
 
 const changeKaTier = (command: ChangeKaTier, state: Advertiser): KaTierChanged => {
-  requireRole(command.metadata.actor, ['sales', 'deal_approver'], 'Changing the KA tier');
+  requireRole(command.metadata.actor, COMMAND_ROLES.ChangeKaTier, 'Changing the KA tier');
   const advertiser = registered(state, command.data.advertiserId);
   const kaTier = kaTierOf(command.data.kaTier);
   if (kaTier === advertiser.kaTier) {
@@ -134,7 +135,7 @@ const changeKaTier = (command: ChangeKaTier, state: Advertiser): KaTierChanged =
 };
 
 const suspendAdvertiser = (command: SuspendAdvertiser, state: Advertiser): AdvertiserSuspended => {
-  requireRole(command.metadata.actor, ['compliance'], 'Suspending an advertiser');
+  requireRole(command.metadata.actor, COMMAND_ROLES.SuspendAdvertiser, 'Suspending an advertiser');
   const advertiser = registered(state, command.data.advertiserId);
   const reason = requiredText(command.data.reason, 'REASON_REQUIRED', 'Say why the advertiser is suspended.');
   if (advertiser.suspended) {
@@ -147,7 +148,7 @@ const suspendAdvertiser = (command: SuspendAdvertiser, state: Advertiser): Adver
 };
 
 const reinstateAdvertiser = (command: ReinstateAdvertiser, state: Advertiser): AdvertiserReinstated => {
-  requireRole(command.metadata.actor, ['compliance'], 'Reinstating an advertiser');
+  requireRole(command.metadata.actor, COMMAND_ROLES.ReinstateAdvertiser, 'Reinstating an advertiser');
   const advertiser = registered(state, command.data.advertiserId);
   if (!advertiser.suspended) {
     throw new BusinessRuleViolation(

@@ -8,6 +8,7 @@ import {
   requireRole,
   requiredText,
 } from '../shared';
+import { COMMAND_ROLES } from '../permissions';
 import type { Decider } from '../shared';
 import type {
   ApproveCategory,
@@ -68,7 +69,7 @@ const requestCategoryApproval = (
   state: CategoryApproval,
   facts: CategoryApprovalFacts,
 ): CategoryApprovalRequested => {
-  requireRole(command.metadata.actor, ['sales'], 'Requesting a category approval');
+  requireRole(command.metadata.actor, COMMAND_ROLES.RequestCategoryApproval, 'Requesting a category approval');
   const { advertiserId, category, validUntil } = command.data;
   if (!facts.advertiser.registered) {
     throw new NotFound('ADVERTISER_NOT_FOUND', `No advertiser ${advertiserId} is registered.`);
@@ -119,7 +120,7 @@ const requestCategoryApproval = (
 };
 
 const approveCategory = (command: ApproveCategory, state: CategoryApproval): CategoryApproved => {
-  requireRole(command.metadata.actor, ['compliance'], 'Approving a category');
+  requireRole(command.metadata.actor, COMMAND_ROLES.ApproveCategory, 'Approving a category');
   const request = pendingRequest(command, state, 'approve');
   const today = dateOf(command.metadata.now);
   if (request.validUntil < today) {
@@ -132,21 +133,21 @@ const approveCategory = (command: ApproveCategory, state: CategoryApproval): Cat
 };
 
 const rejectCategory = (command: RejectCategory, state: CategoryApproval): CategoryApprovalRejected => {
-  requireRole(command.metadata.actor, ['compliance'], 'Rejecting a category request');
+  requireRole(command.metadata.actor, COMMAND_ROLES.RejectCategory, 'Rejecting a category request');
   const request = pendingRequest(command, state, 'reject');
   const reason = requiredText(command.data.reason, 'REASON_REQUIRED', 'Say why the category request is rejected.');
   return { type: 'CategoryApprovalRejected', data: { ...subjectOf(request), reason } };
 };
 
 const revokeCategoryApproval = (command: RevokeCategoryApproval, state: CategoryApproval): CategoryApprovalRevoked => {
-  requireRole(command.metadata.actor, ['compliance'], 'Revoking a category approval');
+  requireRole(command.metadata.actor, COMMAND_ROLES.RevokeCategoryApproval, 'Revoking a category approval');
   const approval = currentApproval(command, state);
   const reason = requiredText(command.data.reason, 'REASON_REQUIRED', 'Say why the category approval is revoked.');
   return { type: 'CategoryApprovalRevoked', data: { ...subjectOf(approval), reason } };
 };
 
 const expireCategoryApproval = (command: ExpireCategoryApproval, state: CategoryApproval): CategoryApprovalExpired => {
-  requireRole(command.metadata.actor, ['compliance', 'service'], 'Expiring a category approval');
+  requireRole(command.metadata.actor, COMMAND_ROLES.ExpireCategoryApproval, 'Expiring a category approval');
   const approval = currentApproval(command, state);
   const today = dateOf(command.metadata.now);
   if (approval.validUntil >= today) {

@@ -1,4 +1,5 @@
-import type { AdvertiserStanding, CategoryStanding, ContractStatus, LinkPolicy, Role } from '../shared';
+import type { AdvertiserStanding, CategoryStanding, ContractStatus, LinkPolicy } from '../shared';
+import { COMMAND_ROLES } from '../permissions';
 import { BusinessRuleViolation, NotFound, NotPermitted, dateOf, ownValue, requireRole, requiredText } from '../shared';
 import type {
   AdjustCampaignBudget,
@@ -95,34 +96,37 @@ export const contractFactsNeeded = (command: ContractCommand): ContractFactName[
 };
 
 /**
- * Who may issue each command. `service` is the system acting on its own: the campaign process moves
- * budget, the expiry job expires contracts, and the cascade reactor disables links whose permission
- * lapsed (a suspended platform, a revoked category) without waiting for a compliance reviewer.
+ * What each command does, for refusals; who may issue it is COMMAND_ROLES. `service` is the system
+ * acting on its own: the campaign process moves budget, the expiry job expires contracts, and the
+ * cascade reactor disables links whose permission lapsed without waiting for a compliance reviewer.
  */
-const PERMITTED: { readonly [T in ContractCommand['type']]: { roles: readonly Role[]; action: string } } = {
-  DraftContract: { roles: ['sales'], action: 'draft a contract' },
-  ReviseContractDraft: { roles: ['sales'], action: 'revise a contract draft' },
-  SubmitContract: { roles: ['sales'], action: 'submit a contract' },
-  ApproveContract: { roles: ['deal_approver'], action: 'approve a contract' },
-  RejectContract: { roles: ['deal_approver'], action: 'reject a contract' },
-  SignContract: { roles: ['sales'], action: "record the advertiser's signature" },
-  ProposeAmendment: { roles: ['sales'], action: 'propose an amendment' },
-  ApproveAmendment: { roles: ['deal_approver'], action: 'approve an amendment' },
-  RejectAmendment: { roles: ['deal_approver'], action: 'reject an amendment' },
-  EnableExternalLink: { roles: ['compliance'], action: 'enable external links' },
-  DisableExternalLink: { roles: ['compliance', 'service'], action: 'disable external links' },
-  AllocateCampaignBudget: { roles: ['sales', 'service'], action: 'allocate campaign budget' },
-  ReleaseCampaignBudget: { roles: ['sales', 'service'], action: 'release campaign budget' },
-  AdjustCampaignBudget: { roles: ['sales', 'service'], action: 'adjust campaign budget' },
-  SuspendContract: { roles: ['deal_approver', 'compliance'], action: 'suspend a contract' },
-  ResumeContract: { roles: ['deal_approver', 'compliance'], action: 'resume a contract' },
-  TerminateContract: { roles: ['deal_approver', 'compliance'], action: 'terminate a contract' },
-  ExpireContract: { roles: ['service', 'deal_approver'], action: 'expire a contract' },
+const ACTION: { readonly [T in ContractCommand['type']]: string } = {
+  DraftContract: 'draft a contract',
+  ReviseContractDraft: 'revise a contract draft',
+  SubmitContract: 'submit a contract',
+  ApproveContract: 'approve a contract',
+  RejectContract: 'reject a contract',
+  SignContract: "record the advertiser's signature",
+  ProposeAmendment: 'propose an amendment',
+  ApproveAmendment: 'approve an amendment',
+  RejectAmendment: 'reject an amendment',
+  EnableExternalLink: 'enable external links',
+  DisableExternalLink: 'disable external links',
+  AllocateCampaignBudget: 'allocate campaign budget',
+  ReleaseCampaignBudget: 'release campaign budget',
+  AdjustCampaignBudget: 'adjust campaign budget',
+  SuspendContract: 'suspend a contract',
+  ResumeContract: 'resume a contract',
+  TerminateContract: 'terminate a contract',
+  ExpireContract: 'expire a contract',
 };
 
 export const decide = (command: ContractCommand, state: Contract, facts: ContractFacts): ContractEvent[] => {
-  const { roles, action } = PERMITTED[command.type];
-  requireRole(command.metadata.actor, roles, (needed) => `To ${action} you need ${needed}.`);
+  requireRole(
+    command.metadata.actor,
+    COMMAND_ROLES[command.type],
+    (needed) => `To ${ACTION[command.type]} you need ${needed}.`,
+  );
   if (command.type === 'DraftContract') return [draftContract(command, state, facts)];
   if (state.status === 'None') {
     throw new NotFound('CONTRACT_NOT_FOUND', `Contract ${command.data.contractId} does not exist; draft it first.`);

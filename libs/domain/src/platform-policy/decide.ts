@@ -1,3 +1,4 @@
+import { COMMAND_ROLES } from '../permissions';
 import { BusinessRuleViolation, NotFound, isSlug, requireRole, requiredText } from '../shared';
 import type { Decider } from '../shared';
 import type {
@@ -29,7 +30,7 @@ const HOSTNAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]
 export const decide = (command: PlatformPolicyCommand, state: PlatformPolicy): PlatformPolicyEvent[] => {
   requireRole(
     command.metadata.actor,
-    ['platform_admin'],
+    COMMAND_ROLES[command.type],
     () => 'Only a platform admin (role platform_admin) may change the link policy.',
   );
   switch (command.type) {
