@@ -4,7 +4,6 @@ import {
   advertiserDecider,
   advertiserStanding,
   advertiserStreamId,
-  campaignStreamId,
   categoryApprovalDecider,
   categoryApprovalStreamId,
   categoryStanding,
@@ -69,28 +68,6 @@ export class FactsReader {
   /** Always names `contractId`, so a decision about a contract that does not exist sees status None, not a bug. */
   async contract(contractId: string): Promise<ContractStanding> {
     return { ...contractStanding(await this.state(contractDecider, contractStreamId(contractId))), contractId };
-  }
-
-  /**
-   * Spend reported so far by every campaign that ever held budget from the contract: the contract
-   * stream's allocations name the campaigns, and each campaign stream holds its own spend reports.
-   */
-  async contractSpentMinor(contractId: string): Promise<string> {
-    const contractEvents = await this.store.readStream(contractStreamId(contractId));
-    const campaignIds = new Set(
-      contractEvents.flatMap((event) =>
-        event.type === 'CampaignBudgetAllocated' ? [String(event.data.campaignId)] : [],
-      ),
-    );
-    const spent = await Promise.all(
-      [...campaignIds].map(async (campaignId) =>
-        (await this.store.readStream(campaignStreamId(campaignId))).reduce(
-          (sum, event) => (event.type === 'CampaignSpendReported' ? sum + BigInt(String(event.data.amountMinor)) : sum),
-          0n,
-        ),
-      ),
-    );
-    return spent.reduce((sum, amount) => sum + amount, 0n).toString();
   }
 
   categoriesFor(advertiserId: string, categories: readonly string[], now: string): Promise<CategoryStanding[]> {
