@@ -21,8 +21,10 @@ export interface KaClientContract {
   readonly totalValueMinor: string;
   /** Budget campaigns hold on the contract. */
   readonly allocatedMinor: string;
-  /** Spend reported by the contract's campaigns. */
+  /** Billable spend reported by the contract's campaigns: never more than their budgets. */
   readonly spentMinor: string;
+  /** Delivery reported beyond the campaigns' budgets: recorded for finance, not billable. */
+  readonly overdeliveredMinor: string;
   /** Value not yet spent: totalValueMinor - spentMinor. */
   readonly remainingMinor: string;
   /** Value no campaign holds yet: totalValueMinor - allocatedMinor. */
@@ -211,6 +213,7 @@ const changeOf = (row: KaClient, event: ProjectedEvent): Change => {
           totalValueMinor,
           allocatedMinor: '0',
           spentMinor: '0',
+          overdeliveredMinor: '0',
           remainingMinor: totalValueMinor,
           unallocatedMinor: totalValueMinor,
           startsOn,
@@ -306,8 +309,14 @@ const changeOf = (row: KaClient, event: ProjectedEvent): Change => {
     case 'CampaignSpendReported': {
       const campaign = ownValue(row.campaigns, event.data.campaignId);
       if (campaign === undefined) return undefined;
+      // A report recorded before spend was split carries neither part and was billable in full.
+      const { amountMinor, billableMinor = amountMinor, overdeliveredMinor = '0' } = event.data;
       return updateContract(row, campaign.contractId, (contract) =>
-        amounts({ ...contract, spentMinor: add(contract.spentMinor, event.data.amountMinor) }),
+        amounts({
+          ...contract,
+          spentMinor: add(contract.spentMinor, billableMinor),
+          overdeliveredMinor: add(contract.overdeliveredMinor, overdeliveredMinor),
+        }),
       );
     }
     // The budget itself lives on the contract as allocations; the campaign's own copy adds nothing.

@@ -204,7 +204,8 @@ const kaClientsApplier = (): BatchApplier => {
 
 export const kaClientsProjection: Projection = {
   name: KA_CLIENTS,
-  version: 1,
+  // 2: contracts show billable and overdelivered spend apart.
+  version: 2,
   component: 'read-model:ka_clients',
   migrations: MIGRATIONS,
   tables: [
