@@ -1,4 +1,4 @@
-import type { Event, Instant } from '../shared';
+import { eventTypesOf, type Event, type Instant } from '../shared';
 
 export interface CampaignLinkTarget {
   readonly platform: string;
@@ -75,3 +75,18 @@ export type CampaignEvent =
   | CampaignSpendReported
   | CampaignSuspendedByPolicy
   | CampaignCompleted;
+
+/** Every CampaignEvent type name. */
+export const CAMPAIGN_EVENT_TYPES = eventTypesOf<CampaignEvent>({
+  CampaignCreated: true,
+  CampaignSubmitted: true,
+  CampaignApproved: true,
+  CampaignRejected: true,
+  CampaignLaunched: true,
+  CampaignPaused: true,
+  CampaignResumed: true,
+  CampaignBudgetChanged: true,
+  CampaignSpendReported: true,
+  CampaignSuspendedByPolicy: true,
+  CampaignCompleted: true,
+});

@@ -5,6 +5,7 @@ import { LruCache, WorkingSet } from '../engine/cache';
 import type { BatchApplier, Projection } from '../engine/projection';
 import { upsertAll } from '../engine/rows';
 import {
+  KA_CLIENTS_EVENTS,
   applyKaClient,
   routeOf,
   routeCreatedBy,
@@ -208,6 +209,7 @@ export const kaClientsProjection: Projection = {
   version: 2,
   component: 'read-model:ka_clients',
   migrations: MIGRATIONS,
+  events: KA_CLIENTS_EVENTS,
   tables: [
     { name: 'ka_clients', key: ['advertiser_id'] },
     { name: 'ka_client_routes', key: ['kind', 'id'] },
