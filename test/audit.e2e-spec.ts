@@ -45,10 +45,12 @@ describe('finance audit API over HTTP', () => {
     categories: ['beauty'],
     platforms: ['taobao'],
   };
-  const yesterday = dateOf(now - DAY_MS);
-  const today = dateOf(now);
-  const period1 = { periodStart: `${yesterday}T00:00:00Z`, periodEnd: `${yesterday}T01:00:00Z` };
-  const period2 = { periodStart: `${today}T00:00:00Z`, periodEnd: `${today}T01:00:00Z` };
+  // Spend is accepted only for periods in which the campaign was live: they are launched during
+  // the run and report spend before they stop, so the periods lie on the next two days.
+  const nextDay = dateOf(now + DAY_MS);
+  const dayAfter = dateOf(now + 2 * DAY_MS);
+  const period1 = { periodStart: `${nextDay}T00:00:00Z`, periodEnd: `${nextDay}T01:00:00Z` };
+  const period2 = { periodStart: `${dayAfter}T00:00:00Z`, periodEnd: `${dayAfter}T01:00:00Z` };
 
   const contractMoments: Moment[] = [];
   const advertiserMoments: Moment[] = [];
@@ -691,8 +693,8 @@ describe('finance audit API over HTTP', () => {
         expect.objectContaining({ batchId: 'b-2', amountMinor: '50000', ...period2 }),
       ]);
       expect(all.body.periods).toEqual([
-        { ...period1, spentMinor: '120000', campaigns: 2 },
-        { ...period2, spentMinor: '50000', campaigns: 1 },
+        { ...period1, spentMinor: '120000', overdeliveredMinor: '0', lateRecordedMinor: '0', campaigns: 2 },
+        { ...period2, spentMinor: '50000', overdeliveredMinor: '0', lateRecordedMinor: '0', campaigns: 1 },
       ]);
       const contractEvents = await t.stream(`contract-${contractId}`);
       const campaignEvents = await t.stream(`campaign-${firstCampaignId}`);
@@ -712,11 +714,11 @@ describe('finance audit API over HTTP', () => {
         spentMinor: '120000',
         spentOutsideWindowMinor: '50000',
         variance: { allocatedMinusSpentMinor: '200000', valueMinusAllocatedMinor: '1680000' },
-        periods: [{ ...period1, spentMinor: '120000', campaigns: 2 }],
+        periods: [{ ...period1, spentMinor: '120000', overdeliveredMinor: '0', lateRecordedMinor: '0', campaigns: 2 }],
       });
       // A period straddling a bound of the window is outside it.
       const straddling = await audit(
-        `/reconciliation?contractId=${contractId}&from=${yesterday}T00:30:00Z&to=${today}T23:00:00Z`,
+        `/reconciliation?contractId=${contractId}&from=${nextDay}T00:30:00Z&to=${dayAfter}T23:00:00Z`,
       ).expect(200);
       expect(straddling.body).toMatchObject({ spentMinor: '50000', spentOutsideWindowMinor: '120000' });
 

@@ -93,8 +93,9 @@ describe('campaigns over HTTP', () => {
       .send({
         batchId,
         amountMinor,
-        periodStart: `${dateOf(now)}T00:00:00Z`,
-        periodEnd: `${dateOf(now)}T01:00:00Z`,
+        // The hour from the start of the run: the campaigns are launched after it began.
+        periodStart: new Date(now).toISOString(),
+        periodEnd: new Date(now + 3_600_000).toISOString(),
       });
 
   /** Net minor units each campaign holds on the contract, from the contract stream itself. */
@@ -329,17 +330,23 @@ describe('campaigns over HTTP', () => {
     expect(read.body).toMatchObject({ status: 'Paused', spentMinor: '100000' });
   });
 
-  it("pauses a campaign when the spend of all the contract's campaigns reaches the contract value", async () => {
+  it("bills each campaign only up to its own budget, so the contract's campaigns never bill beyond its value", async () => {
     const contractId = await activeContract('200000');
     const first = await liveCampaign(contractId, '120000');
     const second = await liveCampaign(contractId, '80000');
-    await reportSpend(first, 'batch-1', '130000').expect(200);
-    // 130,000 + 70,000 reaches the contract value before the second campaign reaches its own budget.
-    const reaching = await reportSpend(second, 'batch-1', '70000').expect(200);
-    expect(reaching.body.events).toEqual(['CampaignSpendReported', 'CampaignPaused']);
-    expect((await t.stream(`campaign-${second}`)).at(-1)!.data).toEqual({
-      campaignId: second,
-      reason: 'contract value reached',
+    const over = await reportSpend(first, 'batch-1', '130000').expect(200);
+    expect(over.body.events).toEqual(['CampaignSpendReported', 'CampaignPaused']);
+    await reportSpend(second, 'batch-1', '70000').expect(200);
+    const reports = [...(await t.stream(`campaign-${first}`)), ...(await t.stream(`campaign-${second}`))].filter(
+      (event) => event.type === 'CampaignSpendReported',
+    );
+    expect(reports.map((event) => [event.data.billableMinor, event.data.overdeliveredMinor])).toEqual([
+      ['120000', '10000'],
+      ['70000', '0'],
+    ]);
+    expect((await t.stream(`campaign-${first}`)).at(-1)!.data).toEqual({
+      campaignId: first,
+      reason: 'budget exhausted',
     });
   });
 

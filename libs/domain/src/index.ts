@@ -5,3 +5,4 @@ export * from './category-approval';
 export * from './contract';
 export * from './campaign';
 export * from './permissions';
+export * from './domain-events';

@@ -342,8 +342,14 @@ export class ValueChangeDto {
 export class SpendBatchDto {
   @ApiProperty()
   batchId!: string;
-  @ApiProperty()
+  @ApiProperty({ description: 'delivered: billableMinor + overdeliveredMinor' })
   amountMinor!: string;
+  @ApiProperty({ description: 'within the campaign budget (reports recorded before the split: all of it)' })
+  billableMinor!: string;
+  @ApiProperty({ description: 'beyond the campaign budget: recorded, not billable' })
+  overdeliveredMinor!: string;
+  @ApiProperty({ description: 'recorded after the campaign had stopped serving (paused, suspended, completed)' })
+  lateRecorded!: boolean;
   @ApiProperty({ format: 'date-time' })
   periodStart!: string;
   @ApiProperty({ format: 'date-time' })
@@ -369,8 +375,12 @@ export class CampaignReconciliationDto {
   releasedMinor!: string;
   @ApiProperty({ description: 'allocated net of releases' })
   allocatedMinor!: string;
-  @ApiProperty({ description: 'spend reported for periods inside the window' })
+  @ApiProperty({ description: 'billable spend reported for periods inside the window' })
   spentMinor!: string;
+  @ApiProperty({ description: 'overdelivery (not billable) reported for periods inside the window' })
+  overdeliveredMinor!: string;
+  @ApiProperty({ description: 'of the spend inside the window, what was recorded after the campaign stopped serving' })
+  lateRecordedMinor!: string;
   @ApiProperty({ description: 'spend reported for periods outside the window or straddling a bound' })
   spentOutsideWindowMinor!: string;
   @ApiProperty({ description: 'allocatedMinor - spentMinor' })
@@ -384,8 +394,12 @@ export class PeriodSpendDto {
   periodStart!: string;
   @ApiProperty({ format: 'date-time' })
   periodEnd!: string;
-  @ApiProperty()
+  @ApiProperty({ description: 'billable' })
   spentMinor!: string;
+  @ApiProperty()
+  overdeliveredMinor!: string;
+  @ApiProperty()
+  lateRecordedMinor!: string;
   @ApiProperty({ description: 'campaigns that reported spend for this period' })
   campaigns!: number;
 }
@@ -420,8 +434,12 @@ export class ReconciliationDto {
   releasedMinor!: string;
   @ApiProperty({ description: 'allocated net of releases' })
   allocatedMinor!: string;
-  @ApiProperty({ description: 'spend reported for periods inside the window' })
+  @ApiProperty({ description: 'billable spend reported for periods inside the window' })
   spentMinor!: string;
+  @ApiProperty({ description: 'overdelivery (not billable) reported for periods inside the window' })
+  overdeliveredMinor!: string;
+  @ApiProperty({ description: 'of the spend inside the window, what was recorded after its campaign stopped serving' })
+  lateRecordedMinor!: string;
   @ApiProperty()
   spentOutsideWindowMinor!: string;
   @ApiProperty({ type: [CampaignReconciliationDto] })

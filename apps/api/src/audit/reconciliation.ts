@@ -33,7 +33,14 @@ export interface ValueChange {
 
 export interface SpendBatch {
   readonly batchId: string;
+  /** What ad serving delivered: billableMinor + overdeliveredMinor. */
   readonly amountMinor: string;
+  /** Within the campaign's budget. A report recorded before spend was split is billable in full. */
+  readonly billableMinor: string;
+  /** Beyond the budget: recorded, never billed. */
+  readonly overdeliveredMinor: string;
+  /** Recorded after the campaign had stopped serving (paused, suspended by policy or completed). */
+  readonly lateRecorded: boolean;
   readonly periodStart: string;
   readonly periodEnd: string;
   readonly recordedAt: string | null;
@@ -48,9 +55,13 @@ export interface CampaignReconciliation {
   readonly releasedMinor: string;
   /** Allocated net of releases: what the campaign holds on the contract. */
   readonly allocatedMinor: string;
-  /** Spend reported for periods inside the window. */
+  /** Billable spend reported for periods inside the window. */
   readonly spentMinor: string;
-  /** Spend reported for periods outside the window, or straddling one of its bounds. */
+  /** Overdelivery (beyond the budget, not billable) reported for periods inside the window. */
+  readonly overdeliveredMinor: string;
+  /** Of the spend (billable and overdelivered) inside the window, what was recorded late. */
+  readonly lateRecordedMinor: string;
+  /** Spend (billable and overdelivered) reported for periods outside the window, or straddling one of its bounds. */
   readonly spentOutsideWindowMinor: string;
   /** allocatedMinor - spentMinor */
   readonly varianceMinor: string;
@@ -60,7 +71,10 @@ export interface CampaignReconciliation {
 export interface PeriodSpend {
   readonly periodStart: string;
   readonly periodEnd: string;
+  /** Billable. */
   readonly spentMinor: string;
+  readonly overdeliveredMinor: string;
+  readonly lateRecordedMinor: string;
   readonly campaigns: number;
 }
 
@@ -78,7 +92,10 @@ export interface Reconciliation {
   readonly grossAllocatedMinor: string;
   readonly releasedMinor: string;
   readonly allocatedMinor: string;
+  /** Billable spend inside the window: never more than the campaigns' budgets. */
   readonly spentMinor: string;
+  readonly overdeliveredMinor: string;
+  readonly lateRecordedMinor: string;
   readonly spentOutsideWindowMinor: string;
   readonly campaigns: CampaignReconciliation[];
   /** Spend inside the window grouped by reported period, across campaigns, in period order. */
@@ -98,6 +115,50 @@ const sum = (amounts: Iterable<bigint>): bigint => {
 };
 
 const amountOf = (event: RecordedEvent): bigint => BigInt(String(event.data.amountMinor));
+
+/** Whether a campaign event starts (true) or stops (false) serving; undefined when it does neither. */
+const SERVING_AFTER: Readonly<Record<string, boolean>> = {
+  CampaignLaunched: true,
+  CampaignResumed: true,
+  CampaignPaused: false,
+  CampaignSuspendedByPolicy: false,
+  CampaignCompleted: false,
+};
+
+/**
+ * The campaign's spend reports in stream order, each marked late when the campaign had stopped
+ * serving before it was recorded (a report and the pause it triggers are recorded in that order).
+ */
+const spendOf = (events: readonly RecordedEvent[]): SpendBatch[] => {
+  const spend: SpendBatch[] = [];
+  let serving = false;
+  for (const event of events) {
+    serving = SERVING_AFTER[event.type] ?? serving;
+    if (event.type !== 'CampaignSpendReported') continue;
+    const { data } = event;
+    const amountMinor = String(data.amountMinor);
+    spend.push({
+      batchId: String(data.batchId),
+      amountMinor,
+      // Reports recorded before spend was split carry neither part and were billable in full.
+      billableMinor: data.billableMinor === undefined ? amountMinor : String(data.billableMinor),
+      overdeliveredMinor: data.overdeliveredMinor === undefined ? '0' : String(data.overdeliveredMinor),
+      lateRecorded: !serving,
+      periodStart: String(data.periodStart),
+      periodEnd: String(data.periodEnd),
+      recordedAt: recordedAtOf(event),
+      position: event.position.toString(),
+    });
+  }
+  return spend;
+};
+
+const totals = (batches: readonly SpendBatch[]) => ({
+  billable: sum(batches.map((batch) => BigInt(batch.billableMinor))),
+  overdelivered: sum(batches.map((batch) => BigInt(batch.overdeliveredMinor))),
+  late: sum(batches.filter((batch) => batch.lateRecorded).map((batch) => BigInt(batch.amountMinor))),
+  amount: sum(batches.map((batch) => BigInt(batch.amountMinor))),
+});
 
 /** Contract streams name their campaigns in the allocations; a handful are read at a time. */
 const CAMPAIGN_READS_AT_ONCE = 8;
@@ -164,20 +225,9 @@ export class ReconciliationService {
       const events = campaignStreams[index]!;
       // The same id may name a campaign recorded under another contract: its spend is not ours.
       const ours = events[0]?.type === 'CampaignCreated' && events[0].data.contractId === contractId;
-      const spend: SpendBatch[] = ours
-        ? events
-            .filter((event) => event.type === 'CampaignSpendReported')
-            .map((event) => ({
-              batchId: String(event.data.batchId),
-              amountMinor: String(event.data.amountMinor),
-              periodStart: String(event.data.periodStart),
-              periodEnd: String(event.data.periodEnd),
-              recordedAt: recordedAtOf(event),
-              position: event.position.toString(),
-            }))
-        : [];
-      const spent = sum(spend.filter(inWindow).map((batch) => BigInt(batch.amountMinor)));
-      const spentOutside = sum(spend.filter((batch) => !inWindow(batch)).map((batch) => BigInt(batch.amountMinor)));
+      const spend = ours ? spendOf(events) : [];
+      const inside = totals(spend.filter(inWindow));
+      const outside = totals(spend.filter((batch) => !inWindow(batch)));
       const held = allocated.get(campaignId)! - (released.get(campaignId) ?? 0n);
       return {
         campaignId,
@@ -190,22 +240,29 @@ export class ReconciliationService {
         grossAllocatedMinor: allocated.get(campaignId)!.toString(),
         releasedMinor: (released.get(campaignId) ?? 0n).toString(),
         allocatedMinor: held.toString(),
-        spentMinor: spent.toString(),
-        spentOutsideWindowMinor: spentOutside.toString(),
-        varianceMinor: (held - spent).toString(),
+        spentMinor: inside.billable.toString(),
+        overdeliveredMinor: inside.overdelivered.toString(),
+        lateRecordedMinor: inside.late.toString(),
+        spentOutsideWindowMinor: outside.amount.toString(),
+        varianceMinor: (held - inside.billable).toString(),
         spend,
       };
     });
 
     const periods = new Map<
       string,
-      { periodStart: string; periodEnd: string; spent: bigint; campaigns: Set<string> }
+      { periodStart: string; periodEnd: string; batches: SpendBatch[]; campaigns: Set<string> }
     >();
     for (const campaign of campaigns) {
       for (const batch of campaign.spend.filter(inWindow)) {
         const key = `${batch.periodStart}/${batch.periodEnd}`;
-        const period = periods.get(key) ?? { ...batch, spent: 0n, campaigns: new Set<string>() };
-        period.spent += BigInt(batch.amountMinor);
+        const period = periods.get(key) ?? {
+          periodStart: batch.periodStart,
+          periodEnd: batch.periodEnd,
+          batches: [],
+          campaigns: new Set<string>(),
+        };
+        period.batches.push(batch);
         period.campaigns.add(campaign.campaignId);
         periods.set(key, period);
       }
@@ -230,6 +287,8 @@ export class ReconciliationService {
       releasedMinor: sum(released.values()).toString(),
       allocatedMinor: held.toString(),
       spentMinor: spent.toString(),
+      overdeliveredMinor: sum(campaigns.map((campaign) => BigInt(campaign.overdeliveredMinor))).toString(),
+      lateRecordedMinor: sum(campaigns.map((campaign) => BigInt(campaign.lateRecordedMinor))).toString(),
       spentOutsideWindowMinor: sum(campaigns.map((campaign) => BigInt(campaign.spentOutsideWindowMinor))).toString(),
       campaigns,
       periods: [...periods.values()]
@@ -238,12 +297,17 @@ export class ReconciliationService {
             (epochMs(a.periodStart) ?? 0) - (epochMs(b.periodStart) ?? 0) ||
             (epochMs(a.periodEnd) ?? 0) - (epochMs(b.periodEnd) ?? 0),
         )
-        .map((period) => ({
-          periodStart: period.periodStart,
-          periodEnd: period.periodEnd,
-          spentMinor: period.spent.toString(),
-          campaigns: period.campaigns.size,
-        })),
+        .map((period) => {
+          const spent = totals(period.batches);
+          return {
+            periodStart: period.periodStart,
+            periodEnd: period.periodEnd,
+            spentMinor: spent.billable.toString(),
+            overdeliveredMinor: spent.overdelivered.toString(),
+            lateRecordedMinor: spent.late.toString(),
+            campaigns: period.campaigns.size,
+          };
+        }),
       variance: {
         allocatedMinusSpentMinor: (held - spent).toString(),
         valueMinusAllocatedMinor: (value - held).toString(),

@@ -156,8 +156,13 @@ export class CampaignsController {
   @Issues('ReportCampaignSpend')
   @WriteRoute()
   @ApiOperation({
-    summary: 'Report a batch of spend from ad serving; pauses the campaign at its budget or the contract value',
-    description: 'A batch reported again with the same figures is acknowledged (position null) and recorded once.',
+    summary: 'Report a batch of spend from ad serving; billable up to the budget, the rest overdelivery',
+    description:
+      'Billable spend stops at the campaign budget; delivery beyond it is recorded as overdelivery (not billable) ' +
+      'and pauses a live campaign. Spend for a period in which the campaign was live is accepted after a pause, ' +
+      'a suspension by policy or completion (after completion all of it is overdelivery: the budget was given back); ' +
+      'a period in which it was never live is refused with 409 SPEND_PERIOD_NOT_LIVE. A batch reported again with ' +
+      'the same figures is acknowledged (position null) and recorded once.',
   })
   reportSpend(
     @Param('campaignId', UuidPipe) campaignId: string,

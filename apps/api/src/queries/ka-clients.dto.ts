@@ -88,8 +88,10 @@ export class KaClientContractDto {
   totalValueMinor!: string;
   @ApiProperty({ description: 'budget held by campaigns' })
   allocatedMinor!: string;
-  @ApiProperty({ description: 'spend reported by its campaigns' })
+  @ApiProperty({ description: 'billable spend reported by its campaigns (never more than their budgets)' })
   spentMinor!: string;
+  @ApiProperty({ description: 'delivery reported beyond the campaigns budgets: not billable' })
+  overdeliveredMinor!: string;
   @ApiProperty({ description: 'value not yet spent: totalValueMinor - spentMinor' })
   remainingMinor!: string;
   @ApiProperty({ description: 'value no campaign holds: totalValueMinor - allocatedMinor' })

@@ -237,11 +237,10 @@ export class CampaignHandler implements ICommandHandler<ExecuteCampaignCommand> 
     // Without a subject the campaign does not exist, and the decider refuses before it reads a fact.
     if (subject === undefined || needed.length === 0) return {};
     const { contractId, advertiserId, category } = subject;
-    const [contract, categoryStanding, policy, contractSpentMinor] = await Promise.all([
+    const [contract, categoryStanding, policy] = await Promise.all([
       needed.includes('contract') ? this.facts.contract(contractId) : undefined,
       needed.includes('category') ? this.facts.category(advertiserId, category, command.metadata.now) : undefined,
       needed.includes('policy') ? this.facts.linkPolicy() : undefined,
-      needed.includes('contractSpentMinor') ? this.facts.contractSpentMinor(contractId) : undefined,
     ]);
     if (command.type === 'CreateCampaign' && contract?.status === 'None') {
       throw new NotFound(
@@ -249,6 +248,6 @@ export class CampaignHandler implements ICommandHandler<ExecuteCampaignCommand> 
         `There is no contract ${contractId}; create the campaign under an existing one.`,
       );
     }
-    return { contract, category: categoryStanding, policy, contractSpentMinor };
+    return { contract, category: categoryStanding, policy };
   }
 }

@@ -1,10 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import {
   PLATFORM_POLICY_STREAM,
   advertiserDecider,
   advertiserStanding,
   advertiserStreamId,
-  campaignStreamId,
   categoryApprovalDecider,
   categoryApprovalStreamId,
   categoryStanding,
@@ -21,8 +20,6 @@ import {
   type Event,
   type LinkPolicy,
 } from '#domain';
-import type { EventStore } from '#event-store';
-import { EVENT_STORE } from '../infrastructure/tokens';
 import { StreamCache } from './stream-cache';
 
 /**
@@ -33,10 +30,7 @@ import { StreamCache } from './stream-cache';
  */
 @Injectable()
 export class FactsReader {
-  constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
-    private readonly cache: StreamCache,
-  ) {}
+  constructor(private readonly cache: StreamCache) {}
 
   async state<E extends Event, S>(decider: Decider<Command, E, S, unknown>, streamId: string): Promise<S> {
     return (await this.stateWithRevision(decider, streamId))[0];
@@ -67,28 +61,6 @@ export class FactsReader {
   /** Always names `contractId`, so a decision about a contract that does not exist sees status None, not a bug. */
   async contract(contractId: string): Promise<ContractStanding> {
     return { ...contractStanding(await this.state(contractDecider, contractStreamId(contractId))), contractId };
-  }
-
-  /**
-   * Spend reported so far by every campaign that ever held budget from the contract: the contract
-   * stream's allocations name the campaigns, and each campaign stream holds its own spend reports.
-   */
-  async contractSpentMinor(contractId: string): Promise<string> {
-    const contractEvents = await this.store.readStream(contractStreamId(contractId));
-    const campaignIds = new Set(
-      contractEvents.flatMap((event) =>
-        event.type === 'CampaignBudgetAllocated' ? [String(event.data.campaignId)] : [],
-      ),
-    );
-    const spent = await Promise.all(
-      [...campaignIds].map(async (campaignId) =>
-        (await this.store.readStream(campaignStreamId(campaignId))).reduce(
-          (sum, event) => (event.type === 'CampaignSpendReported' ? sum + BigInt(String(event.data.amountMinor)) : sum),
-          0n,
-        ),
-      ),
-    );
-    return spent.reduce((sum, amount) => sum + amount, 0n).toString();
   }
 
   categoriesFor(advertiserId: string, categories: readonly string[], now: string): Promise<CategoryStanding[]> {

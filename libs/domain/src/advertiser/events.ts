@@ -1,4 +1,4 @@
-import type { Event } from '../shared';
+import { eventTypesOf, type Event } from '../shared';
 
 export const KA_TIERS = ['strategic', 'key', 'growth'] as const;
 export type KaTier = (typeof KA_TIERS)[number];
@@ -34,3 +34,13 @@ export type AdvertiserEvent =
   | KaTierChanged
   | AdvertiserSuspended
   | AdvertiserReinstated;
+
+/** Every AdvertiserEvent type name. */
+export const ADVERTISER_EVENT_TYPES = eventTypesOf<AdvertiserEvent>({
+  AdvertiserRegistered: true,
+  AdvertiserVerified: true,
+  AdvertiserVerificationRejected: true,
+  KaTierChanged: true,
+  AdvertiserSuspended: true,
+  AdvertiserReinstated: true,
+});

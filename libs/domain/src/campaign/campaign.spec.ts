@@ -37,7 +37,8 @@ const policy: LinkPolicy = {
   commercialLoadCapBasisPoints: 1500,
 };
 const facts: CampaignFacts = { contract, category, policy };
-const spendFacts: CampaignFacts = { contract, contractSpentMinor: '300000' };
+// A spend report reads no other stream, however many campaigns share the contract.
+const spendFacts: CampaignFacts = {};
 
 const creationWithoutLink: CreateCampaign['data'] = {
   campaignId: id,
@@ -80,6 +81,7 @@ const suspend = (cause = 'category approval revoked', by: Actor = ads) =>
 const complete = (by: Actor = ads) => command('CompleteCampaign', { campaignId: id }, by);
 
 const december10 = { periodStart: '2026-12-10T00:00:00.000Z', periodEnd: '2026-12-10T12:00:00.000Z' };
+const december20 = { periodStart: '2026-12-20T06:00:00.000Z', periodEnd: '2026-12-20T07:00:00.000Z' };
 
 const event = (e: CampaignEvent, by: Actor) => recorded(e, by);
 const created = (data: Partial<CreateCampaign['data']> = {}, by: Actor = sam) =>
@@ -132,10 +134,16 @@ describe('factsNeeded', () => {
     expect(factsNeeded(launch())).toEqual(['contract']);
     expect(factsNeeded(resume())).toEqual(['contract', 'category']);
   });
-  it('asks for the contract and its total spend for a spend report', () =>
-    expect(factsNeeded(reportSpend('b-1', '10'))).toEqual(['contract', 'contractSpentMinor']));
-  it('asks for nothing where the campaign alone decides', () => {
-    for (const cmd of [submit(), reject(), pause(), changeBudget('5'), suspend(), complete()]) {
+  it('asks for nothing where the campaign alone decides, spend reports included', () => {
+    for (const cmd of [
+      submit(),
+      reject(),
+      pause(),
+      changeBudget('5'),
+      reportSpend('b-1', '10'),
+      suspend(),
+      complete(),
+    ]) {
       expect(factsNeeded(cmd)).toEqual([]);
     }
   });
@@ -489,46 +497,134 @@ describe('ChangeCampaignBudget', () => {
 });
 
 describe('ReportCampaignSpend', () => {
-  const reported = (batchId: string, amountMinor: string): CampaignEvent => ({
+  const reported = (
+    batchId: string,
+    amountMinor: string,
+    billableMinor = amountMinor,
+    period: { periodStart: string; periodEnd: string } = december10,
+  ): CampaignEvent => ({
     type: 'CampaignSpendReported',
-    data: { campaignId: id, batchId, amountMinor, ...december10 },
+    data: {
+      campaignId: id,
+      batchId,
+      amountMinor,
+      ...period,
+      billableMinor,
+      overdeliveredMinor: (BigInt(amountMinor) - BigInt(billableMinor)).toString(),
+    },
   });
-  const pausedFor = (reason: string): CampaignEvent => ({ type: 'CampaignPaused', data: { campaignId: id, reason } });
+  const exhausted: CampaignEvent = { type: 'CampaignPaused', data: { campaignId: id, reason: 'budget exhausted' } };
+  /** A report recorded with its split, as the decider records it now. */
+  const split = (batchId: string, amountMinor: string, billableMinor: string) =>
+    event(reported(batchId, amountMinor, billableMinor), ads);
+  const at = <E extends CampaignEvent>(e: E, by: Actor, instant: string) => recorded(e, by, instant);
+  // Live from 1 December, paused on 11 December, live again from 20 December.
+  const launchedDec1 = at({ type: 'CampaignLaunched', data: { campaignId: id } }, ads, '2026-12-01T00:00:00.000Z');
+  const stoppedDec11 = (e: CampaignEvent) => at(e, ads, '2026-12-11T00:00:00.000Z');
+  const pausedDec11 = stoppedDec11({ type: 'CampaignPaused', data: { campaignId: id, reason: 'creative refresh' } });
+  const resumedDec20 = at({ type: 'CampaignResumed', data: { campaignId: id } }, sam, '2026-12-20T00:00:00.000Z');
+  const liveSinceDec1 = [...ready, launchedDec1];
+  const december15 = { periodStart: '2026-12-15T00:00:00.000Z', periodEnd: '2026-12-15T01:00:00.000Z' };
+  const november30 = { periodStart: '2026-11-30T00:00:00.000Z', periodEnd: '2026-11-30T23:00:00.000Z' };
+  const lateReport = (batchId: string, amountMinor: string, period = december10) =>
+    command(
+      'ReportCampaignSpend',
+      { campaignId: id, batchId, amountMinor, ...period },
+      ads,
+      '2026-12-21T00:00:00.000Z',
+    );
 
-  it('records spend under the budget', () =>
+  it('records spend under the budget as billable', () =>
     when(live, reportSpend('b-1', '30000'), spendFacts).then([reported('b-1', '30000')]));
 
-  it('records spend for a paused campaign without pausing it again', () =>
-    when([...live, paused()], reportSpend('b-1', '200000'), spendFacts).then([reported('b-1', '200000')]));
-
-  it('pauses when the spend reaches the budget', () =>
-    when([...live, spent('b-1', '60000')], reportSpend('b-2', '40000'), spendFacts).then([
+  it('pauses when the billable spend reaches the budget exactly', () =>
+    when([...live, split('b-1', '60000', '60000')], reportSpend('b-2', '40000'), spendFacts).then([
       reported('b-2', '40000'),
-      pausedFor('budget exhausted'),
+      exhausted,
     ]));
 
-  it('records spend beyond the budget, since it has happened, and pauses', () =>
-    when(live, reportSpend('b-1', '100001'), spendFacts).then([
-      reported('b-1', '100001'),
-      pausedFor('budget exhausted'),
+  it('bills up to the budget and records the rest as overdelivery, and pauses', () =>
+    when([...live, split('b-1', '60000', '60000')], reportSpend('b-2', '50000'), spendFacts).then([
+      reported('b-2', '50000', '40000'),
+      exhausted,
     ]));
 
-  it('pauses when the contract-wide spend reaches the contract value', () =>
-    when(live, reportSpend('b-1', '50000'), { contract, contractSpentMinor: '950000' }).then([
-      reported('b-1', '50000'),
-      pausedFor('contract value reached'),
+  it('records a report beyond the whole budget, since it was delivered, billing only the budget', () =>
+    when(live, reportSpend('b-1', '100001'), spendFacts).then([reported('b-1', '100001', '100000'), exhausted]));
+
+  it('records everything reported after the budget is used up as overdelivery', () =>
+    when(
+      [...liveSinceDec1, split('b-1', '100000', '100000'), stoppedDec11(exhausted)],
+      lateReport('b-2', '7000'),
+      spendFacts,
+    ).then([reported('b-2', '7000', '0')]));
+
+  it('bills what a raised budget leaves room for, never earlier overdelivery', () =>
+    when(
+      [...liveSinceDec1, split('b-1', '130000', '100000'), stoppedDec11(exhausted), budgetChanged('120000')],
+      lateReport('b-2', '30000'),
+      spendFacts,
+    ).then([reported('b-2', '30000', '20000')]));
+
+  it('counts a report recorded before spend was split as billable in full', () =>
+    when([...live, spent('b-1', '90000')], reportSpend('b-2', '20000'), spendFacts).then([
+      reported('b-2', '20000', '10000'),
+      exhausted,
     ]));
 
-  it('does not pause just short of the contract value', () =>
-    when(live, reportSpend('b-1', '49999'), { contract, contractSpentMinor: '950000' }).then([
-      reported('b-1', '49999'),
+  it('accepts spend for a live period reported after a pause, without pausing again', () =>
+    when([...liveSinceDec1, pausedDec11], lateReport('b-1', '30000'), spendFacts).then([reported('b-1', '30000')]));
+
+  it('accepts spend for a live period reported after a suspension by policy', () =>
+    when(
+      [
+        ...liveSinceDec1,
+        stoppedDec11({ type: 'CampaignSuspendedByPolicy', data: { campaignId: id, cause: 'revoked' } }),
+      ],
+      lateReport('b-1', '30000'),
+      spendFacts,
+    ).then([reported('b-1', '30000')]));
+
+  it('records spend for a live period reported after completion as overdelivery: the budget was given back', () =>
+    when(
+      [
+        ...liveSinceDec1,
+        stoppedDec11({ type: 'CampaignCompleted', data: { campaignId: id, spentMinor: '0', unspentMinor: '100000' } }),
+      ],
+      lateReport('b-1', '30000'),
+      spendFacts,
+    ).then([reported('b-1', '30000', '0')]));
+
+  it('accepts a period that only partly overlaps a live interval', () =>
+    when(
+      [...liveSinceDec1, pausedDec11],
+      lateReport('b-1', '100', { periodStart: '2026-12-10T23:00:00.000Z', periodEnd: '2026-12-11T01:00:00.000Z' }),
+      spendFacts,
+    ).then([
+      reported('b-1', '100', '100', { periodStart: '2026-12-10T23:00:00.000Z', periodEnd: '2026-12-11T01:00:00.000Z' }),
     ]));
 
-  it('gives the contract value as the reason when both limits are reached', () =>
-    when(live, reportSpend('b-1', '100000'), { contract, contractSpentMinor: '900000' }).then([
-      reported('b-1', '100000'),
-      pausedFor('contract value reached'),
+  it('accepts spend for a later live interval after a resumption', () =>
+    when([...liveSinceDec1, pausedDec11, resumedDec20], lateReport('b-1', '100', december20), spendFacts).then([
+      reported('b-1', '100', '100', december20),
     ]));
+
+  it.each([
+    ['before the launch', november30],
+    ['while paused', december15],
+  ])('refuses spend for a period %s with SPEND_PERIOD_NOT_LIVE', (_when, period) =>
+    when([...liveSinceDec1, pausedDec11, resumedDec20], lateReport('b-1', '100', period), spendFacts).thenThrows(
+      BusinessRuleViolation,
+      'SPEND_PERIOD_NOT_LIVE',
+    ),
+  );
+
+  it('refuses a period that ends exactly when the campaign went live', () =>
+    when(
+      liveSinceDec1,
+      lateReport('b-1', '100', { periodStart: '2026-11-30T00:00:00.000Z', periodEnd: '2026-12-01T00:00:00.000Z' }),
+      spendFacts,
+    ).thenThrows(BusinessRuleViolation, 'SPEND_PERIOD_NOT_LIVE'));
 
   it('records a retried batch once', () =>
     when([...live, spent('b-1', '30000')], reportSpend('b-1', '30000'), spendFacts).then([]));
@@ -550,10 +646,11 @@ describe('ReportCampaignSpend', () => {
   it('needs an existing campaign', () =>
     when([], reportSpend('b-1', '10'), spendFacts).thenThrows(NotFound, 'CAMPAIGN_NOT_FOUND'));
   it.each([
+    ['draft', draft],
     ['approved', ready],
-    ['suspended by policy', [...live, suspended]],
-    ['completed', [...live, completed]],
-  ])('refuses new spend for a campaign that is %s', (_status, given) =>
+    ['rejected', [...inReview, rejected]],
+    ['suspended by policy before launch', [...inReview, suspended]],
+  ])('refuses spend for a campaign that was never live (%s)', (_status, given) =>
     when(given, reportSpend('b-1', '10'), spendFacts).thenThrows(BusinessRuleViolation, 'CAMPAIGN_NOT_RUNNING'),
   );
   it('needs a batchId', () =>
@@ -568,14 +665,65 @@ describe('ReportCampaignSpend', () => {
       reportSpend('b-1', '10', ads, { periodStart: december10.periodEnd, periodEnd: december10.periodStart }),
       spendFacts,
     ).thenThrows(BusinessRuleViolation, 'SPEND_PERIOD_INVALID'));
-  it('treats a missing contract spend total as a programming error', () =>
-    expect(() =>
-      campaignDecider.decide(
-        reportSpend('b-1', '10'),
-        live.reduce(campaignDecider.evolve, campaignDecider.initialState),
-        { contract },
-      ),
-    ).toThrow('needs the contractSpentMinor fact'));
+});
+
+describe('campaign fold', () => {
+  const fold = (events: ReturnType<typeof created>[]) =>
+    events.reduce(campaignDecider.evolve, campaignDecider.initialState);
+
+  it('keeps billable and overdelivered spend apart, old reports counting as billable', () =>
+    expect(
+      fold([
+        ...live,
+        spent('b-0', '20000'),
+        event(
+          {
+            type: 'CampaignSpendReported',
+            data: {
+              campaignId: id,
+              batchId: 'b-1',
+              amountMinor: '90000',
+              ...december10,
+              billableMinor: '80000',
+              overdeliveredMinor: '10000',
+            },
+          },
+          ads,
+        ),
+      ]),
+    ).toMatchObject({ spentMinor: '100000', overdeliveredMinor: '10000' }));
+
+  it('keeps when the campaign was live, from each launch or resumption to what stopped it', () => {
+    const on = (e: CampaignEvent, instant: string) => recorded(e, ads, instant);
+    expect(
+      fold([
+        ...ready,
+        on({ type: 'CampaignLaunched', data: { campaignId: id } }, '2026-12-01T00:00:00.000Z'),
+        on({ type: 'CampaignPaused', data: { campaignId: id, reason: 'x' } }, '2026-12-02T00:00:00.000Z'),
+        on({ type: 'CampaignResumed', data: { campaignId: id } }, '2026-12-03T00:00:00.000Z'),
+        on({ type: 'CampaignSuspendedByPolicy', data: { campaignId: id, cause: 'x' } }, '2026-12-04T00:00:00.000Z'),
+        on(
+          { type: 'CampaignCompleted', data: { campaignId: id, spentMinor: '0', unspentMinor: '1' } },
+          '2026-12-05T00:00:00.000Z',
+        ),
+      ]),
+    ).toMatchObject({
+      status: 'Completed',
+      liveIntervals: [
+        { from: '2026-12-01T00:00:00.000Z', until: '2026-12-02T00:00:00.000Z' },
+        { from: '2026-12-03T00:00:00.000Z', until: '2026-12-04T00:00:00.000Z' },
+      ],
+    });
+  });
+
+  it('folds 10,000 spend reports into one batch table, each batch recognised', () => {
+    const reports = Array.from({ length: 10_000 }, (_, n) => spent(`b-${n}`, '1'));
+    const state = fold([...live, ...reports]);
+    expect(state).toMatchObject({ spentMinor: '10000' });
+    if (state.status === 'None') throw new Error('unreachable');
+    expect(Object.keys(state.spendBatches)).toHaveLength(10_000);
+    expect(state.spendBatches['b-9999']).toEqual({ amountMinor: '1', ...december10 });
+  });
 });
 
 describe('SuspendCampaignByPolicy', () => {

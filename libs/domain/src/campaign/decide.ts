@@ -25,7 +25,7 @@ import type {
 } from './commands';
 import type { CampaignEvent, CampaignLinkTarget } from './events';
 import { linkTargetAllowed } from './link-target';
-import type { Campaign, CampaignStatus, ExistingCampaign } from './state';
+import type { Campaign, CampaignStatus, ExistingCampaign, LiveInterval } from './state';
 import { CAMPAIGN_FINAL_STATUSES } from './state';
 
 /** What a campaign decision needs from other streams; `factsNeeded` says which ones a command needs. */
@@ -33,8 +33,6 @@ export interface CampaignFacts {
   readonly contract?: ContractStanding;
   readonly category?: CategoryStanding;
   readonly policy?: LinkPolicy;
-  /** Reported spend across all of the contract's campaigns before the batch being reported. */
-  readonly contractSpentMinor?: string;
 }
 
 export type CampaignFactName = keyof CampaignFacts;
@@ -50,8 +48,9 @@ export const factsNeeded = (command: CampaignCommand): CampaignFactName[] => {
       return ['contract'];
     case 'ResumeCampaign':
       return ['contract', 'category'];
+    // Billable spend is capped by the campaign's own budget, which the contract allocated, so a
+    // spend report reads no other stream however many campaigns share the contract.
     case 'ReportCampaignSpend':
-      return ['contract', 'contractSpentMinor'];
     case 'SubmitCampaign':
     case 'RejectCampaign':
     case 'PauseCampaign':
@@ -62,7 +61,10 @@ export const factsNeeded = (command: CampaignCommand): CampaignFactName[] => {
   }
 };
 
-/** The reasons of the pauses a spend report triggers, for reactors and views that tell them apart. */
+/**
+ * The reasons of the pauses a spend report triggers, for reactors and views that tell them apart.
+ * `contractValueReached` is only found in streams recorded before spend was capped per campaign.
+ */
 export const SPEND_PAUSE_REASONS = {
   budgetExhausted: 'budget exhausted',
   contractValueReached: 'contract value reached',
@@ -379,7 +381,7 @@ const changeCampaignBudget = (command: ChangeCampaignBudget, state: Campaign): C
   ];
 };
 
-const reportCampaignSpend = (command: ReportCampaignSpend, state: Campaign, facts: CampaignFacts): CampaignEvent[] => {
+const reportCampaignSpend = (command: ReportCampaignSpend, state: Campaign): CampaignEvent[] => {
   requireRole(command.metadata.actor, ['service'], 'Reporting campaign spend');
   const campaign = existing(state, command.data.campaignId);
   const { batchId, periodStart, periodEnd } = command.data;
@@ -398,12 +400,12 @@ const reportCampaignSpend = (command: ReportCampaignSpend, state: Campaign, fact
       `Batch ${batchId} was already recorded with different figures; report new spend under a new batchId.`,
     );
   }
-  requireStatus(
-    campaign,
-    ['Live', 'Paused'],
-    'CAMPAIGN_NOT_RUNNING',
-    'Spend can be reported only for a live or paused campaign',
-  );
+  if (campaign.liveIntervals.length === 0) {
+    throw rule(
+      'CAMPAIGN_NOT_RUNNING',
+      `Spend can be reported only for a campaign that has been live; this one is ${campaign.status}.`,
+    );
+  }
   if (amount <= 0n) throw rule('SPEND_NOT_POSITIVE', 'The spend amount must be greater than zero.');
   const start = epochMs(periodStart);
   const end = epochMs(periodEnd);
@@ -413,28 +415,48 @@ const reportCampaignSpend = (command: ReportCampaignSpend, state: Campaign, fact
       'The spend period needs a start and an end as ISO-8601 UTC instants, the start before the end.',
     );
   }
-  const contract = contractFact(facts, campaign.contractId);
-  const contractSpent = BigInt(need(facts, 'contractSpentMinor'));
+  // Serving stops with a pause, a suspension or the completion, but its reports may arrive later:
+  // what was delivered while live is still recorded; a period in which nothing could serve is not.
+  if (!campaign.liveIntervals.some((interval) => overlaps(interval, start, end))) {
+    throw rule(
+      'SPEND_PERIOD_NOT_LIVE',
+      `Campaign ${campaign.campaignId} was not live at any time from ${periodStart} to ${periodEnd}; report spend only for periods in which it served.`,
+    );
+  }
+  // Billable spend stops at the budget, which the contract allocated, so billable spend never
+  // exceeds the contract's value. A completed campaign gave its unspent budget back, so all it can
+  // still record is overdelivery. The stream's expected revision serialises concurrent reports.
+  const spent = BigInt(campaign.spentMinor);
+  const room = campaign.status === 'Completed' ? 0n : BigInt(campaign.budgetMinor) - spent;
+  const billable = room <= 0n ? 0n : amount < room ? amount : room;
   const events: CampaignEvent[] = [
     {
       type: 'CampaignSpendReported',
-      data: { campaignId: campaign.campaignId, batchId, amountMinor: amount.toString(), periodStart, periodEnd },
+      data: {
+        campaignId: campaign.campaignId,
+        batchId,
+        amountMinor: amount.toString(),
+        periodStart,
+        periodEnd,
+        billableMinor: billable.toString(),
+        overdeliveredMinor: (amount - billable).toString(),
+      },
     },
   ];
   // The money is already spent by the time it is reported, so it is recorded whatever the budget,
-  // and serving is stopped; the contract-wide limit wins because raising this budget cannot lift it.
-  if (campaign.status === 'Live') {
-    const reason =
-      contractSpent + amount >= BigInt(contract.totalValueMinor)
-        ? SPEND_PAUSE_REASONS.contractValueReached
-        : BigInt(campaign.spentMinor) + amount >= BigInt(campaign.budgetMinor)
-          ? SPEND_PAUSE_REASONS.budgetExhausted
-          : undefined;
-    if (reason !== undefined)
-      events.push({ type: 'CampaignPaused', data: { campaignId: campaign.campaignId, reason } });
+  // and serving is stopped once the budget is used up.
+  if (campaign.status === 'Live' && spent + amount >= BigInt(campaign.budgetMinor)) {
+    events.push({
+      type: 'CampaignPaused',
+      data: { campaignId: campaign.campaignId, reason: SPEND_PAUSE_REASONS.budgetExhausted },
+    });
   }
   return events;
 };
+
+/** Whether [start, end) meets a live interval; one still open runs on without end. */
+const overlaps = (interval: LiveInterval, start: number, end: number): boolean =>
+  start < (interval.until === undefined ? Infinity : storedMs(interval.until)) && end > storedMs(interval.from);
 
 const suspendCampaignByPolicy = (command: SuspendCampaignByPolicy, state: Campaign): CampaignEvent[] => {
   requireRole(command.metadata.actor, ['service', 'compliance'], 'Suspending a campaign by policy');
@@ -490,7 +512,7 @@ export const decide = (command: CampaignCommand, state: Campaign, facts: Campaig
     case 'ChangeCampaignBudget':
       return changeCampaignBudget(command, state);
     case 'ReportCampaignSpend':
-      return reportCampaignSpend(command, state, facts);
+      return reportCampaignSpend(command, state);
     case 'SuspendCampaignByPolicy':
       return suspendCampaignByPolicy(command, state);
     case 'CompleteCampaign':

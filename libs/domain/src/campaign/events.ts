@@ -1,4 +1,4 @@
-import type { Event, Instant } from '../shared';
+import { eventTypesOf, type Event, type Instant } from '../shared';
 
 export interface CampaignLinkTarget {
   readonly platform: string;
@@ -35,6 +35,10 @@ export type CampaignBudgetChanged = Event<
   'CampaignBudgetChanged',
   { readonly campaignId: string; readonly budgetMinor: string; readonly previousBudgetMinor: string }
 >;
+/**
+ * Delivery ad serving reported: `amountMinor` = `billableMinor` + `overdeliveredMinor`. The split is
+ * always recorded now; a report stored before it existed lacks both and was billable in full.
+ */
 export type CampaignSpendReported = Event<
   'CampaignSpendReported',
   {
@@ -43,6 +47,10 @@ export type CampaignSpendReported = Event<
     readonly amountMinor: string;
     readonly periodStart: Instant;
     readonly periodEnd: Instant;
+    /** The part within the campaign's remaining budget. */
+    readonly billableMinor?: string;
+    /** The part beyond it: recorded for finance, never billed. */
+    readonly overdeliveredMinor?: string;
   }
 >;
 export type CampaignSuspendedByPolicy = Event<
@@ -67,3 +75,18 @@ export type CampaignEvent =
   | CampaignSpendReported
   | CampaignSuspendedByPolicy
   | CampaignCompleted;
+
+/** Every CampaignEvent type name. */
+export const CAMPAIGN_EVENT_TYPES = eventTypesOf<CampaignEvent>({
+  CampaignCreated: true,
+  CampaignSubmitted: true,
+  CampaignApproved: true,
+  CampaignRejected: true,
+  CampaignLaunched: true,
+  CampaignPaused: true,
+  CampaignResumed: true,
+  CampaignBudgetChanged: true,
+  CampaignSpendReported: true,
+  CampaignSuspendedByPolicy: true,
+  CampaignCompleted: true,
+});

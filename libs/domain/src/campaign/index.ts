@@ -7,7 +7,7 @@ import { evolve, initialState } from './state';
 import type { Campaign } from './state';
 
 export type * from './commands';
-export type * from './events';
+export * from './events';
 export type { Campaign, CampaignDetails, CampaignSpendBatch, CampaignStatus, ExistingCampaign } from './state';
 export { CAMPAIGN_FINAL_STATUSES } from './state';
 export type { CampaignFactName, CampaignFacts } from './decide';

@@ -1,4 +1,5 @@
 import type { Instant, Recorded } from '../shared';
+import { putOwn } from '../shared';
 import type { CampaignEvent, CampaignLinkTarget } from './events';
 
 export type CampaignStatus =
@@ -23,9 +24,23 @@ export interface CampaignDetails {
   /** Four eyes: neither the creator nor the submitter may review the campaign. */
   readonly createdBy: string;
   readonly submittedBy?: string;
+  /** Billable spend: never more than the budget, which the contract allocated to the campaign. */
   readonly spentMinor: string;
+  /** Delivery reported beyond the budget: recorded for finance, not billable. */
+  readonly overdeliveredMinor: string;
   /** Recorded spend batches by batchId, so a retried report is recognised (and a conflicting one refused). */
   readonly spendBatches: Readonly<Record<string, CampaignSpendBatch>>;
+  /**
+   * When the campaign was serving, oldest first: from each launch or resumption to the pause,
+   * suspension or completion that ended it (`until` absent while it is live). Spend is accepted
+   * for a period that overlaps one of them, however late it is reported.
+   */
+  readonly liveIntervals: readonly LiveInterval[];
+}
+
+export interface LiveInterval {
+  readonly from: Instant;
+  readonly until?: Instant;
 }
 
 export type Campaign = { readonly status: 'None' } | (CampaignDetails & { readonly status: CampaignStatus });
@@ -42,7 +57,13 @@ const existing = (state: Campaign, event: Recorded<CampaignEvent>): ExistingCamp
   return state;
 };
 
+/**
+ * Linear in the events: the spend batches and live intervals are the fold's own (see
+ * Decider.evolve) and grow in place, so a campaign with years of hourly spend reports folds
+ * without copying them per event.
+ */
 export const evolve = (state: Campaign, event: Recorded<CampaignEvent>): Campaign => {
+  const at = event.metadata.recordedAt;
   switch (event.type) {
     case 'CampaignCreated':
       return {
@@ -50,7 +71,9 @@ export const evolve = (state: Campaign, event: Recorded<CampaignEvent>): Campaig
         status: 'Draft',
         createdBy: event.metadata.actor.userId,
         spentMinor: '0',
+        overdeliveredMinor: '0',
         spendBatches: {},
+        liveIntervals: [],
       };
     case 'CampaignSubmitted':
       return { ...existing(state, event), status: 'Submitted', submittedBy: event.metadata.actor.userId };
@@ -59,25 +82,41 @@ export const evolve = (state: Campaign, event: Recorded<CampaignEvent>): Campaig
     case 'CampaignRejected':
       return { ...existing(state, event), status: 'Rejected' };
     case 'CampaignLaunched':
-      return { ...existing(state, event), status: 'Live' };
-    case 'CampaignPaused':
-      return { ...existing(state, event), status: 'Paused' };
     case 'CampaignResumed':
-      return { ...existing(state, event), status: 'Live' };
+      return goLive(existing(state, event), at);
+    case 'CampaignPaused':
+      return stopServing(existing(state, event), 'Paused', at);
+    case 'CampaignSuspendedByPolicy':
+      return stopServing(existing(state, event), 'PolicySuspended', at);
+    case 'CampaignCompleted':
+      return stopServing(existing(state, event), 'Completed', at);
     case 'CampaignBudgetChanged':
       return { ...existing(state, event), budgetMinor: event.data.budgetMinor };
     case 'CampaignSpendReported': {
       const campaign = existing(state, event);
       const { batchId, amountMinor, periodStart, periodEnd } = event.data;
+      // Reports recorded before spend was split count as billable in full, as they were then.
+      const billable = event.data.billableMinor ?? amountMinor;
+      const overdelivered = event.data.overdeliveredMinor ?? '0';
+      putOwn(campaign.spendBatches, batchId, { amountMinor, periodStart, periodEnd });
       return {
         ...campaign,
-        spentMinor: (BigInt(campaign.spentMinor) + BigInt(amountMinor)).toString(),
-        spendBatches: { ...campaign.spendBatches, [batchId]: { amountMinor, periodStart, periodEnd } },
+        spentMinor: (BigInt(campaign.spentMinor) + BigInt(billable)).toString(),
+        overdeliveredMinor: (BigInt(campaign.overdeliveredMinor) + BigInt(overdelivered)).toString(),
       };
     }
-    case 'CampaignSuspendedByPolicy':
-      return { ...existing(state, event), status: 'PolicySuspended' };
-    case 'CampaignCompleted':
-      return { ...existing(state, event), status: 'Completed' };
   }
+};
+
+const goLive = (campaign: ExistingCampaign, at: Instant): ExistingCampaign => {
+  const last = campaign.liveIntervals[campaign.liveIntervals.length - 1];
+  if (last === undefined || last.until !== undefined) (campaign.liveIntervals as LiveInterval[]).push({ from: at });
+  return { ...campaign, status: 'Live' };
+};
+
+const stopServing = (campaign: ExistingCampaign, status: CampaignStatus, at: Instant): ExistingCampaign => {
+  const intervals = campaign.liveIntervals as LiveInterval[];
+  const last = intervals[intervals.length - 1];
+  if (last !== undefined && last.until === undefined) intervals[intervals.length - 1] = { from: last.from, until: at };
+  return { ...campaign, status };
 };

@@ -1,4 +1,4 @@
-import type { CalendarDate, Event } from '../shared';
+import { eventTypesOf, type CalendarDate, type Event } from '../shared';
 
 /**
  * Advertiser ids are UUIDs (never containing '_') and categories are slugs, so the first '_' after
@@ -37,3 +37,12 @@ export type CategoryApprovalEvent =
   | CategoryApprovalRejected
   | CategoryApprovalRevoked
   | CategoryApprovalExpired;
+
+/** Every CategoryApprovalEvent type name. */
+export const CATEGORY_APPROVAL_EVENT_TYPES = eventTypesOf<CategoryApprovalEvent>({
+  CategoryApprovalRequested: true,
+  CategoryApproved: true,
+  CategoryApprovalRejected: true,
+  CategoryApprovalRevoked: true,
+  CategoryApprovalExpired: true,
+});

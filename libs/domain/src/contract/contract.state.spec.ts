@@ -12,9 +12,13 @@ import {
   budgetReleased,
   cleo,
   command,
+  drafted,
   inActive,
+  linkDisabled,
   linkEnabled,
   sam,
+  sara,
+  submitted,
   suspended,
 } from './testing/contract-builders';
 
@@ -65,6 +69,45 @@ describe('evolve', () => {
     expect(() =>
       fold(contractDecider, [recorded({ type: 'ContractSigned', data: { contractId: CONTRACT_ID } }, sam)]),
     ).toThrow('recorded before ContractDrafted'));
+
+  it('folds 10,000 allocations and releases into what each campaign holds and their total', () => {
+    const campaigns = Array.from({ length: 10_000 }, (_, n) => `cmp${n}`);
+    const state = fold(contractDecider, [
+      ...inActive(),
+      ...campaigns.map((id) => budgetAllocated(id, '100')),
+      // Every other campaign gives all of it back; the others give back a part and take more.
+      ...campaigns.map((id, n) => budgetReleased(id, n % 2 === 0 ? '100' : '30')),
+      ...campaigns.filter((_, n) => n % 2 === 1).map((id) => budgetAllocated(id, '5')),
+    ]);
+    if (state.status === 'None') throw new Error('the contract was drafted');
+    expect(Object.keys(state.allocations)).toHaveLength(5_000);
+    expect(state.allocations).not.toHaveProperty('cmp0');
+    expect(state.allocations.cmp1).toBe('75');
+    expect(state.allocations.cmp9999).toBe('75');
+    expect(contractStanding(state).allocatedMinor).toBe((5_000 * 75).toString());
+  });
+
+  it('keeps the enabled links and the authors of the fold in step with the events', () => {
+    const state = fold(contractDecider, [
+      drafted(sam),
+      submitted(sara),
+      submitted(sam),
+      linkEnabled('taobao', ['skincare']),
+      linkEnabled('jd', ['fashion']),
+      linkDisabled('taobao'),
+      linkEnabled('jd', ['skincare']),
+    ]);
+    if (state.status === 'None') throw new Error('the contract was drafted');
+    expect(state.authors).toEqual(['sam', 'sara']);
+    expect(state.enabledLinks).toEqual({ jd: ['skincare'] });
+  });
+
+  it('starts every fold afresh: folding one history leaves the next fold untouched', () => {
+    fold(contractDecider, [...inActive(), budgetAllocated('cmp1', '100'), linkEnabled('jd', ['fashion'])]);
+    const other = fold(contractDecider, inActive());
+    expect(contractStanding(other)).toMatchObject({ allocatedMinor: '0', enabledLinks: {} });
+    expect(contractDecider.initialState).toEqual({ status: 'None' });
+  });
 });
 
 describe('contractFactsNeeded', () => {

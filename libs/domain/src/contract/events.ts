@@ -1,4 +1,4 @@
-import type { Event } from '../shared';
+import { eventTypesOf, type Event } from '../shared';
 import type { AmendmentChanges, ContractTerms, TermChanges } from './terms';
 
 /*
@@ -79,3 +79,24 @@ export type ContractEvent =
   | ContractResumed
   | ContractTerminated
   | ContractExpired;
+
+/** Every ContractEvent type name. */
+export const CONTRACT_EVENT_TYPES = eventTypesOf<ContractEvent>({
+  ContractDrafted: true,
+  ContractDraftRevised: true,
+  ContractSubmitted: true,
+  ContractApproved: true,
+  ContractRejected: true,
+  ContractSigned: true,
+  ContractAmendmentProposed: true,
+  ContractAmendmentApproved: true,
+  ContractAmendmentRejected: true,
+  ExternalLinkEnabled: true,
+  ExternalLinkDisabled: true,
+  CampaignBudgetAllocated: true,
+  CampaignBudgetReleased: true,
+  ContractSuspended: true,
+  ContractResumed: true,
+  ContractTerminated: true,
+  ContractExpired: true,
+});

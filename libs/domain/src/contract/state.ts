@@ -1,5 +1,5 @@
 import type { ContractStanding, ContractStatus, Recorded } from '../shared';
-import { ownValue } from '../shared';
+import { dropOwn, ownValue, putOwn } from '../shared';
 import type { ContractEvent } from './events';
 import type { AmendmentChanges, ContractTerms } from './terms';
 import { termsOf, withChanges } from './terms';
@@ -24,6 +24,8 @@ export interface ExistingContract {
   readonly enabledLinks: Readonly<Record<string, readonly string[]>>;
   /** Campaign → minor units it holds, as decimal strings so the state stays JSON-serialisable. */
   readonly allocations: Readonly<Record<string, string>>;
+  /** The sum of `allocations`, kept as they change so no decision adds up every campaign. */
+  readonly allocatedMinor: string;
 }
 
 export type Contract = { readonly status: 'None' } | ExistingContract;
@@ -44,6 +46,7 @@ export const evolve = (state: Contract, event: Recorded<ContractEvent>): Contrac
         pendingAmendment: null,
         enabledLinks: {},
         allocations: {},
+        allocatedMinor: '0',
       };
     case 'ContractDraftRevised': {
       const contract = existing(state, event);
@@ -78,32 +81,22 @@ export const evolve = (state: Contract, event: Recorded<ContractEvent>): Contrac
       };
     case 'ContractAmendmentRejected':
       return { ...existing(state, event), pendingAmendment: null };
+    // The maps are the fold's own (see Decider.evolve): changed in place, so a contract with
+    // thousands of campaigns folds in linear time.
     case 'ExternalLinkEnabled': {
       const contract = existing(state, event);
-      return {
-        ...contract,
-        enabledLinks: { ...contract.enabledLinks, [event.data.platform]: event.data.categories },
-      };
+      putOwn(contract.enabledLinks, event.data.platform, event.data.categories);
+      return contract;
     }
     case 'ExternalLinkDisabled': {
       const contract = existing(state, event);
-      return { ...contract, enabledLinks: without(contract.enabledLinks, event.data.platform) };
+      dropOwn(contract.enabledLinks, event.data.platform);
+      return contract;
     }
-    case 'CampaignBudgetAllocated': {
-      const contract = existing(state, event);
-      const held = heldBy(contract, event.data.campaignId) + BigInt(event.data.amountMinor);
-      return { ...contract, allocations: { ...contract.allocations, [event.data.campaignId]: held.toString() } };
-    }
-    case 'CampaignBudgetReleased': {
-      const contract = existing(state, event);
-      const held = heldBy(contract, event.data.campaignId) - BigInt(event.data.amountMinor);
-      // A campaign that holds nothing is gone from the map, so it may allocate afresh.
-      const allocations =
-        held === 0n
-          ? without(contract.allocations, event.data.campaignId)
-          : { ...contract.allocations, [event.data.campaignId]: held.toString() };
-      return { ...contract, allocations };
-    }
+    case 'CampaignBudgetAllocated':
+      return moveBudget(existing(state, event), event.data.campaignId, BigInt(event.data.amountMinor));
+    case 'CampaignBudgetReleased':
+      return moveBudget(existing(state, event), event.data.campaignId, -BigInt(event.data.amountMinor));
     case 'ContractSuspended':
       return { ...existing(state, event), status: 'Suspended' };
     case 'ContractResumed':
@@ -148,8 +141,15 @@ export const contractStanding = (state: Contract): ContractStanding => {
 export const heldBy = (contract: ExistingContract, campaignId: string): bigint =>
   BigInt(ownValue(contract.allocations, campaignId) ?? '0');
 
-export const allocatedMinor = (contract: ExistingContract): bigint =>
-  Object.values(contract.allocations).reduce((sum, amount) => sum + BigInt(amount), 0n);
+export const allocatedMinor = (contract: ExistingContract): bigint => BigInt(contract.allocatedMinor);
+
+const moveBudget = (contract: ExistingContract, campaignId: string, amount: bigint): ExistingContract => {
+  const held = heldBy(contract, campaignId) + amount;
+  // A campaign that holds nothing is gone from the map, so it may allocate afresh.
+  if (held === 0n) dropOwn(contract.allocations, campaignId);
+  else putOwn(contract.allocations, campaignId, held.toString());
+  return { ...contract, allocatedMinor: (BigInt(contract.allocatedMinor) + amount).toString() };
+};
 
 /** Only a stream that does not start with ContractDrafted gets here: a corrupt stream, not a user error. */
 const existing = (state: Contract, event: Recorded<ContractEvent>): ExistingContract => {
@@ -159,8 +159,8 @@ const existing = (state: Contract, event: Recorded<ContractEvent>): ExistingCont
   return state;
 };
 
-const withAuthor = (authors: readonly string[], userId: string): readonly string[] =>
-  authors.includes(userId) ? authors : [...authors, userId];
-
-const without = <V>(record: Readonly<Record<string, V>>, key: string): Readonly<Record<string, V>> =>
-  Object.fromEntries(Object.entries(record).filter(([k]) => k !== key));
+/** Appends in place (the list is the fold's own); a contract has a handful of authors. */
+const withAuthor = (authors: readonly string[], userId: string): readonly string[] => {
+  if (!authors.includes(userId)) (authors as string[]).push(userId);
+  return authors;
+};

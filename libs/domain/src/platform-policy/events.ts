@@ -1,4 +1,4 @@
-import type { Event } from '../shared';
+import { eventTypesOf, type Event } from '../shared';
 
 /** The link policy is one singleton stream: every platform and category rule lives in it. */
 export const PLATFORM_POLICY_STREAM = 'platformPolicy-main';
@@ -31,3 +31,14 @@ export type PlatformPolicyEvent =
   | LinkEligibleCategoryAdded
   | LinkEligibleCategoryRemoved
   | CommercialLoadCapSet;
+
+/** Every PlatformPolicyEvent type name. */
+export const PLATFORM_POLICY_EVENT_TYPES = eventTypesOf<PlatformPolicyEvent>({
+  LinkPlatformRegistered: true,
+  LinkPlatformDomainsChanged: true,
+  LinkPlatformSuspended: true,
+  LinkPlatformReinstated: true,
+  LinkEligibleCategoryAdded: true,
+  LinkEligibleCategoryRemoved: true,
+  CommercialLoadCapSet: true,
+});

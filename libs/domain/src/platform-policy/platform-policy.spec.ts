@@ -286,6 +286,17 @@ describe('platform policy', () => {
   describe('linkPolicyOf', () => {
     const policyAfter = (events: Recorded<PlatformPolicyEvent>[]) => linkPolicyOf(fold(platformPolicyDecider, events));
 
+    it('never changes the shared initial policy, so every fold starts empty', () => {
+      policyAfter([taobaoRegistered, beautyAdded]);
+      expect(platformPolicyDecider.initialState.platforms.size).toBe(0);
+      expect(platformPolicyDecider.initialState.linkEligibleCategories.size).toBe(0);
+      expect(policyAfter([])).toEqual({
+        platforms: {},
+        linkEligibleCategories: {},
+        commercialLoadCapBasisPoints: 1500,
+      });
+    });
+
     it('starts empty with the cap at 15%', () =>
       expect(policyAfter([])).toEqual({
         platforms: {},

@@ -28,42 +28,58 @@ export const initialPlatformPolicy: PlatformPolicy = {
   commercialLoadCapBasisPoints: COMMERCIAL_LOAD_CAP_LIMIT_BASIS_POINTS,
 };
 
+/**
+ * Linear in the events: the maps are the fold's own (see Decider.evolve) and change in place. The
+ * shared initial policy is the one exception, never changed: the first event gives the fold maps
+ * of its own.
+ */
 export const evolve = (state: PlatformPolicy, event: Recorded<PlatformPolicyEvent>): PlatformPolicy => {
+  // Every policy but the initial one came out of a fold, which built it with mutable maps.
+  const policy = state === initialPlatformPolicy ? emptyPolicy() : (state as OwnedPolicy);
   switch (event.type) {
     case 'LinkPlatformRegistered': {
       const { platform, displayName, allowedDomains } = event.data;
-      const registered: LinkPlatform = { platform, displayName, allowedDomains, status: 'Active' };
-      return { ...state, platforms: new Map(state.platforms).set(platform, registered) };
+      policy.platforms.set(platform, { platform, displayName, allowedDomains, status: 'Active' });
+      return policy;
     }
     case 'LinkPlatformDomainsChanged':
-      return updatePlatform(state, event.data.platform, { allowedDomains: event.data.allowedDomains });
+      return updatePlatform(policy, event.data.platform, { allowedDomains: event.data.allowedDomains });
     case 'LinkPlatformSuspended':
-      return updatePlatform(state, event.data.platform, { status: 'Suspended' });
+      return updatePlatform(policy, event.data.platform, { status: 'Suspended' });
     case 'LinkPlatformReinstated':
-      return updatePlatform(state, event.data.platform, { status: 'Active' });
-    case 'LinkEligibleCategoryAdded': {
-      const { category, regulated } = event.data;
-      return { ...state, linkEligibleCategories: new Map(state.linkEligibleCategories).set(category, { regulated }) };
-    }
-    case 'LinkEligibleCategoryRemoved': {
-      const linkEligibleCategories = new Map(state.linkEligibleCategories);
-      linkEligibleCategories.delete(event.data.category);
-      return { ...state, linkEligibleCategories };
-    }
+      return updatePlatform(policy, event.data.platform, { status: 'Active' });
+    case 'LinkEligibleCategoryAdded':
+      policy.linkEligibleCategories.set(event.data.category, { regulated: event.data.regulated });
+      return policy;
+    case 'LinkEligibleCategoryRemoved':
+      policy.linkEligibleCategories.delete(event.data.category);
+      return policy;
     case 'CommercialLoadCapSet':
-      return { ...state, commercialLoadCapBasisPoints: event.data.basisPoints };
+      return { ...policy, commercialLoadCapBasisPoints: event.data.basisPoints };
   }
 };
+
+interface OwnedPolicy extends PlatformPolicy {
+  readonly platforms: Map<string, LinkPlatform>;
+  readonly linkEligibleCategories: Map<string, { readonly regulated: boolean }>;
+}
+
+const emptyPolicy = (): OwnedPolicy => ({
+  platforms: new Map(),
+  linkEligibleCategories: new Map(),
+  commercialLoadCapBasisPoints: COMMERCIAL_LOAD_CAP_LIMIT_BASIS_POINTS,
+});
 
 // The decider only emits platform events for registered platforms; folding past any other keeps
 // an old or foreign history readable instead of failing every later command on the stream.
 const updatePlatform = (
-  state: PlatformPolicy,
+  policy: OwnedPolicy,
   platform: string,
   change: Partial<Pick<LinkPlatform, 'allowedDomains' | 'status'>>,
-): PlatformPolicy => {
-  const current = state.platforms.get(platform);
-  return current ? { ...state, platforms: new Map(state.platforms).set(platform, { ...current, ...change }) } : state;
+): OwnedPolicy => {
+  const current = policy.platforms.get(platform);
+  if (current !== undefined) policy.platforms.set(platform, { ...current, ...change });
+  return policy;
 };
 
 /**

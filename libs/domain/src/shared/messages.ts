@@ -33,3 +33,11 @@ export interface EventContext {
 
 /** A stored event as `evolve` sees it. */
 export type Recorded<E extends Event> = E & { readonly metadata: EventContext };
+
+/**
+ * The type names of an event union, as a list for code that must account for every one of them
+ * (read-model routing). Written as a record so the compiler insists on each type exactly once: a
+ * type added to the union but not to the record fails to compile.
+ */
+export const eventTypesOf = <E extends Event>(types: { readonly [T in E['type']]: true }): readonly E['type'][] =>
+  Object.keys(types) as E['type'][];

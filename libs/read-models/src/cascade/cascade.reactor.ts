@@ -4,6 +4,7 @@ import type { DomainEvent } from '../engine/domain-events';
 import { silentLogger, type BatchApplier, type Projection, type ProjectorLogger } from '../engine/projection';
 import { upsertAll, type RowWrite } from '../engine/rows';
 import {
+  CASCADE_EVENTS,
   cascadeSubjectOf,
   causeOf,
   evolveCascadeCampaign,
@@ -301,6 +302,7 @@ export const cascadeReactor = (options: CascadeReactorOptions): Projection => {
     version: 1,
     component: 'reactor:cascade',
     migrations: MIGRATIONS,
+    events: CASCADE_EVENTS,
     tables: [
       { name: 'cascade_contracts', key: ['contract_id'] },
       { name: 'cascade_campaigns', key: ['campaign_id'] },

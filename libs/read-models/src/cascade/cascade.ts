@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { campaignStreamId, contractStreamId, type CampaignStatus, type ContractStatus } from '#domain';
-import { contractStatusAfter, enabledLinksAfter, type DomainEvent } from '../engine/domain-events';
+import {
+  contractStatusAfter,
+  enabledLinksAfter,
+  unknownEventType,
+  type DomainEvent,
+  type EventInterest,
+} from '../engine/domain-events';
 
 /*
  * The revocation cascade as a process manager: when something a link or a campaign depends on is
@@ -80,6 +86,59 @@ const CAMPAIGN_STATUS_AFTER: Readonly<Record<string, CampaignStatus>> = {
   CampaignCompleted: 'Completed',
 };
 
+/**
+ * What the cascade follows: the causes it reacts to (causeOf) and the contracts' and campaigns'
+ * status and links it keeps to find what depends on a cause (cascadeSubjectOf).
+ */
+export const CASCADE_EVENTS: EventInterest = {
+  LinkPlatformRegistered: 'ignores',
+  LinkPlatformDomainsChanged: 'ignores',
+  LinkPlatformSuspended: 'handles',
+  LinkPlatformReinstated: 'ignores',
+  LinkEligibleCategoryAdded: 'ignores',
+  LinkEligibleCategoryRemoved: 'ignores',
+  CommercialLoadCapSet: 'ignores',
+  AdvertiserRegistered: 'ignores',
+  AdvertiserVerified: 'ignores',
+  AdvertiserVerificationRejected: 'ignores',
+  KaTierChanged: 'ignores',
+  AdvertiserSuspended: 'handles',
+  AdvertiserReinstated: 'ignores',
+  CategoryApprovalRequested: 'ignores',
+  CategoryApproved: 'ignores',
+  CategoryApprovalRejected: 'ignores',
+  CategoryApprovalRevoked: 'handles',
+  CategoryApprovalExpired: 'handles',
+  ContractDrafted: 'handles',
+  ContractDraftRevised: 'handles',
+  ContractSubmitted: 'handles',
+  ContractApproved: 'handles',
+  ContractRejected: 'handles',
+  ContractSigned: 'handles',
+  ContractAmendmentProposed: 'ignores',
+  ContractAmendmentApproved: 'ignores',
+  ContractAmendmentRejected: 'ignores',
+  ExternalLinkEnabled: 'handles',
+  ExternalLinkDisabled: 'handles',
+  CampaignBudgetAllocated: 'ignores',
+  CampaignBudgetReleased: 'ignores',
+  ContractSuspended: 'handles',
+  ContractResumed: 'handles',
+  ContractTerminated: 'handles',
+  ContractExpired: 'handles',
+  CampaignCreated: 'handles',
+  CampaignSubmitted: 'handles',
+  CampaignApproved: 'handles',
+  CampaignRejected: 'handles',
+  CampaignLaunched: 'handles',
+  CampaignPaused: 'handles',
+  CampaignResumed: 'handles',
+  CampaignBudgetChanged: 'ignores',
+  CampaignSpendReported: 'ignores',
+  CampaignSuspendedByPolicy: 'handles',
+  CampaignCompleted: 'handles',
+};
+
 /** Which contract or campaign an event changes in the cascade's own state. */
 export const cascadeSubjectOf = (
   event: DomainEvent,
@@ -108,8 +167,34 @@ export const cascadeSubjectOf = (
     case 'CampaignSuspendedByPolicy':
     case 'CampaignCompleted':
       return { kind: 'campaign', id: event.data.campaignId };
-    default:
+    case 'LinkPlatformRegistered':
+    case 'LinkPlatformDomainsChanged':
+    case 'LinkPlatformSuspended':
+    case 'LinkPlatformReinstated':
+    case 'LinkEligibleCategoryAdded':
+    case 'LinkEligibleCategoryRemoved':
+    case 'CommercialLoadCapSet':
+    case 'AdvertiserRegistered':
+    case 'AdvertiserVerified':
+    case 'AdvertiserVerificationRejected':
+    case 'KaTierChanged':
+    case 'AdvertiserSuspended':
+    case 'AdvertiserReinstated':
+    case 'CategoryApprovalRequested':
+    case 'CategoryApproved':
+    case 'CategoryApprovalRejected':
+    case 'CategoryApprovalRevoked':
+    case 'CategoryApprovalExpired':
+    case 'ContractAmendmentProposed':
+    case 'ContractAmendmentApproved':
+    case 'ContractAmendmentRejected':
+    case 'CampaignBudgetAllocated':
+    case 'CampaignBudgetReleased':
+    case 'CampaignBudgetChanged':
+    case 'CampaignSpendReported':
       return undefined;
+    default:
+      return unknownEventType(event);
   }
 };
 
@@ -148,8 +233,50 @@ export const causeOf = (event: DomainEvent): Cause | undefined => {
       return { kind: 'contract', contractId: event.data.contractId, why: `contract terminated: ${event.data.reason}` };
     case 'ContractExpired':
       return { kind: 'contract', contractId: event.data.contractId, why: 'contract expired' };
-    default:
+    // A withdrawal undone (a reinstatement, a new approval) gives back nothing by itself: compliance
+    // enables links again and sales creates or resumes campaigns deliberately.
+    case 'LinkPlatformRegistered':
+    case 'LinkPlatformDomainsChanged':
+    case 'LinkPlatformReinstated':
+    case 'LinkEligibleCategoryAdded':
+    case 'LinkEligibleCategoryRemoved':
+    case 'CommercialLoadCapSet':
+    case 'AdvertiserRegistered':
+    case 'AdvertiserVerified':
+    case 'AdvertiserVerificationRejected':
+    case 'KaTierChanged':
+    case 'AdvertiserReinstated':
+    case 'CategoryApprovalRequested':
+    case 'CategoryApproved':
+    case 'CategoryApprovalRejected':
+    case 'ContractDrafted':
+    case 'ContractDraftRevised':
+    case 'ContractSubmitted':
+    case 'ContractApproved':
+    case 'ContractRejected':
+    case 'ContractSigned':
+    case 'ContractAmendmentProposed':
+    case 'ContractAmendmentApproved':
+    case 'ContractAmendmentRejected':
+    case 'ExternalLinkEnabled':
+    case 'ExternalLinkDisabled':
+    case 'CampaignBudgetAllocated':
+    case 'CampaignBudgetReleased':
+    case 'ContractResumed':
+    case 'CampaignCreated':
+    case 'CampaignSubmitted':
+    case 'CampaignApproved':
+    case 'CampaignRejected':
+    case 'CampaignLaunched':
+    case 'CampaignPaused':
+    case 'CampaignResumed':
+    case 'CampaignBudgetChanged':
+    case 'CampaignSpendReported':
+    case 'CampaignSuspendedByPolicy':
+    case 'CampaignCompleted':
       return undefined;
+    default:
+      return unknownEventType(event);
   }
 };
 

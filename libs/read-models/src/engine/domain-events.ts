@@ -1,14 +1,21 @@
-import type {
-  AdvertiserEvent,
-  CampaignEvent,
-  CategoryApprovalEvent,
-  ContractEvent,
-  ContractStatus,
-  PlatformPolicyEvent,
-} from '#domain';
+import type { ContractStatus, DomainEvent, DomainEventType } from '#domain';
 import type { RecordedEvent } from '#event-store';
 
-export type DomainEvent = PlatformPolicyEvent | AdvertiserEvent | CategoryApprovalEvent | ContractEvent | CampaignEvent;
+export type { DomainEvent } from '#domain';
+
+/**
+ * What a projection or reactor does with each domain event type. A record over the domain's whole
+ * event union, so a type added to the domain fails to compile until every projection says whether
+ * it handles or ignores it; read-models.spec checks each declaration against its router.
+ */
+export type EventInterest = { readonly [T in DomainEventType]: 'handles' | 'ignores' };
+
+/**
+ * The end of every router's switch. Only an event that no case names type-checks here (`never`),
+ * so a router that forgets a domain event type fails to compile; at run time an event type this
+ * version does not know (written by a newer one) reaches it and is ignored.
+ */
+export const unknownEventType = (_event: never): undefined => undefined;
 
 /** Contract events that only move a contract along its lifecycle, and the status each leads to. */
 const CONTRACT_STATUS_AFTER = new Map<string, Exclude<ContractStatus, 'None'>>([

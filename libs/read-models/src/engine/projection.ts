@@ -1,5 +1,6 @@
 import type { ClientBase } from 'pg';
 import type { Migration, RecordedEvent } from '#event-store';
+import type { EventInterest } from './domain-events';
 
 /**
  * A read model (or a reactor's own state) fed from the global log. The runner calls `apply` inside
@@ -17,6 +18,11 @@ export interface Projection {
   /** Its own component in schema_migrations; the migrations create every table in `tables`. */
   readonly component: string;
   readonly migrations: readonly Migration[];
+  /**
+   * Each domain event type it handles or ignores: a type the domain adds fails to compile until
+   * every projection has said which (read-models.spec checks the routers agree).
+   */
+  readonly events: EventInterest;
   /** Every table the projection writes, each with the columns that order it for a checksum. */
   readonly tables: readonly ProjectionTable[];
   /**

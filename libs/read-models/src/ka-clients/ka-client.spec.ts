@@ -112,6 +112,7 @@ describe('ka_clients apply', () => {
       totalValueMinor: '2000000',
       allocatedMinor: '300000',
       spentMinor: '2000',
+      overdeliveredMinor: '0',
       remainingMinor: '1998000',
       unallocatedMinor: '1700000',
       startsOn: '2026-01-01',
@@ -119,6 +120,26 @@ describe('ka_clients apply', () => {
       categories: ['beauty', 'food'],
       platforms: ['taobao', 'jd'],
       enabledLinks: { taobao: ['beauty'] },
+    });
+  });
+
+  it('shows billable and overdelivered spend apart, reports recorded before the split as billable', () => {
+    const split: PlannedEvent = {
+      ...events.spendReported(campaignId, '5000', 2),
+      data: { ...events.spendReported(campaignId, '5000', 2).data, billableMinor: '3000', overdeliveredMinor: '2000' },
+    };
+    const row = fold([
+      ...registered,
+      ...activeContract,
+      events.budgetAllocated(contractId, campaignId, '300000'),
+      events.campaignCreated(campaignId, contractId, advertiserId, 'beauty', '300000'),
+      events.spendReported(campaignId, '1200', 0),
+      split,
+    ]);
+    expect(row!.contracts[contractId]).toMatchObject({
+      spentMinor: '4200',
+      overdeliveredMinor: '2000',
+      remainingMinor: '995800',
     });
   });
 

@@ -1,5 +1,5 @@
 import type { CampaignStatus, ContractStatus, KaTier } from '#domain';
-import type { ProjectedEvent } from '../engine/domain-events';
+import { unknownEventType, type EventInterest, type ProjectedEvent } from '../engine/domain-events';
 
 export type Verification = 'Pending' | 'Verified' | 'Rejected';
 export type CategoryApprovalStatus = 'Requested' | 'Approved' | 'Rejected' | 'Revoked' | 'Expired';
@@ -21,8 +21,10 @@ export interface KaClientContract {
   readonly totalValueMinor: string;
   /** Budget campaigns hold on the contract. */
   readonly allocatedMinor: string;
-  /** Spend reported by the contract's campaigns. */
+  /** Billable spend reported by the contract's campaigns: never more than their budgets. */
   readonly spentMinor: string;
+  /** Delivery reported beyond the campaigns' budgets: recorded for finance, not billable. */
+  readonly overdeliveredMinor: string;
   /** Value not yet spent: totalValueMinor - spentMinor. */
   readonly remainingMinor: string;
   /** Value no campaign holds yet: totalValueMinor - allocatedMinor. */
@@ -67,7 +69,60 @@ export interface KaClient {
 export type KaClientRoute =
   { readonly by: 'advertiser'; readonly id: string } | { readonly by: 'contract' | 'campaign'; readonly id: string };
 
-/** The row an event belongs to, or undefined for events about no single client (platform policy). */
+/**
+ * What the client rows show: everything about the client but the platform policy, which is about no
+ * single client, and campaign budget changes, since the budget lives on the contract as allocations.
+ */
+export const KA_CLIENTS_EVENTS: EventInterest = {
+  LinkPlatformRegistered: 'ignores',
+  LinkPlatformDomainsChanged: 'ignores',
+  LinkPlatformSuspended: 'ignores',
+  LinkPlatformReinstated: 'ignores',
+  LinkEligibleCategoryAdded: 'ignores',
+  LinkEligibleCategoryRemoved: 'ignores',
+  CommercialLoadCapSet: 'ignores',
+  AdvertiserRegistered: 'handles',
+  AdvertiserVerified: 'handles',
+  AdvertiserVerificationRejected: 'handles',
+  KaTierChanged: 'handles',
+  AdvertiserSuspended: 'handles',
+  AdvertiserReinstated: 'handles',
+  CategoryApprovalRequested: 'handles',
+  CategoryApproved: 'handles',
+  CategoryApprovalRejected: 'handles',
+  CategoryApprovalRevoked: 'handles',
+  CategoryApprovalExpired: 'handles',
+  ContractDrafted: 'handles',
+  ContractDraftRevised: 'handles',
+  ContractSubmitted: 'handles',
+  ContractApproved: 'handles',
+  ContractRejected: 'handles',
+  ContractSigned: 'handles',
+  ContractAmendmentProposed: 'handles',
+  ContractAmendmentApproved: 'handles',
+  ContractAmendmentRejected: 'handles',
+  ExternalLinkEnabled: 'handles',
+  ExternalLinkDisabled: 'handles',
+  CampaignBudgetAllocated: 'handles',
+  CampaignBudgetReleased: 'handles',
+  ContractSuspended: 'handles',
+  ContractResumed: 'handles',
+  ContractTerminated: 'handles',
+  ContractExpired: 'handles',
+  CampaignCreated: 'handles',
+  CampaignSubmitted: 'handles',
+  CampaignApproved: 'handles',
+  CampaignRejected: 'handles',
+  CampaignLaunched: 'handles',
+  CampaignPaused: 'handles',
+  CampaignResumed: 'handles',
+  CampaignBudgetChanged: 'ignores',
+  CampaignSpendReported: 'handles',
+  CampaignSuspendedByPolicy: 'handles',
+  CampaignCompleted: 'handles',
+};
+
+/** The row an event belongs to, or undefined for the events KA_CLIENTS_EVENTS ignores. */
 export const routeOf = (event: ProjectedEvent): KaClientRoute | undefined => {
   switch (event.type) {
     case 'AdvertiserRegistered':
@@ -107,13 +162,21 @@ export const routeOf = (event: ProjectedEvent): KaClientRoute | undefined => {
     case 'CampaignLaunched':
     case 'CampaignPaused':
     case 'CampaignResumed':
-    case 'CampaignBudgetChanged':
     case 'CampaignSpendReported':
     case 'CampaignSuspendedByPolicy':
     case 'CampaignCompleted':
       return { by: 'campaign', id: event.data.campaignId };
-    default:
+    case 'LinkPlatformRegistered':
+    case 'LinkPlatformDomainsChanged':
+    case 'LinkPlatformSuspended':
+    case 'LinkPlatformReinstated':
+    case 'LinkEligibleCategoryAdded':
+    case 'LinkEligibleCategoryRemoved':
+    case 'CommercialLoadCapSet':
+    case 'CampaignBudgetChanged':
       return undefined;
+    default:
+      return unknownEventType(event);
   }
 };
 
@@ -211,6 +274,7 @@ const changeOf = (row: KaClient, event: ProjectedEvent): Change => {
           totalValueMinor,
           allocatedMinor: '0',
           spentMinor: '0',
+          overdeliveredMinor: '0',
           remainingMinor: totalValueMinor,
           unallocatedMinor: totalValueMinor,
           startsOn,
@@ -306,13 +370,29 @@ const changeOf = (row: KaClient, event: ProjectedEvent): Change => {
     case 'CampaignSpendReported': {
       const campaign = ownValue(row.campaigns, event.data.campaignId);
       if (campaign === undefined) return undefined;
+      // A report recorded before spend was split carries neither part and was billable in full.
+      const { amountMinor, billableMinor = amountMinor, overdeliveredMinor = '0' } = event.data;
       return updateContract(row, campaign.contractId, (contract) =>
-        amounts({ ...contract, spentMinor: add(contract.spentMinor, event.data.amountMinor) }),
+        amounts({
+          ...contract,
+          spentMinor: add(contract.spentMinor, billableMinor),
+          overdeliveredMinor: add(contract.overdeliveredMinor, overdeliveredMinor),
+        }),
       );
     }
-    // The budget itself lives on the contract as allocations; the campaign's own copy adds nothing.
-    default:
+    // Registration creates the row before this is asked; routeOf gives the others no row.
+    case 'AdvertiserRegistered':
+    case 'LinkPlatformRegistered':
+    case 'LinkPlatformDomainsChanged':
+    case 'LinkPlatformSuspended':
+    case 'LinkPlatformReinstated':
+    case 'LinkEligibleCategoryAdded':
+    case 'LinkEligibleCategoryRemoved':
+    case 'CommercialLoadCapSet':
+    case 'CampaignBudgetChanged':
       return undefined;
+    default:
+      return unknownEventType(event);
   }
 };
 

@@ -5,6 +5,7 @@ import { LruCache, WorkingSet } from '../engine/cache';
 import type { BatchApplier, Projection } from '../engine/projection';
 import { upsertAll } from '../engine/rows';
 import {
+  KA_CLIENTS_EVENTS,
   applyKaClient,
   routeOf,
   routeCreatedBy,
@@ -204,9 +205,11 @@ const kaClientsApplier = (): BatchApplier => {
 
 export const kaClientsProjection: Projection = {
   name: KA_CLIENTS,
-  version: 1,
+  // 2: contracts show billable and overdelivered spend apart.
+  version: 2,
   component: 'read-model:ka_clients',
   migrations: MIGRATIONS,
+  events: KA_CLIENTS_EVENTS,
   tables: [
     { name: 'ka_clients', key: ['advertiser_id'] },
     { name: 'ka_client_routes', key: ['kind', 'id'] },

@@ -1,5 +1,11 @@
 import type { ContractStatus } from '#domain';
-import { contractStatusAfter, enabledLinksAfter, type ProjectedEvent } from '../engine/domain-events';
+import {
+  contractStatusAfter,
+  enabledLinksAfter,
+  unknownEventType,
+  type EventInterest,
+  type ProjectedEvent,
+} from '../engine/domain-events';
 import type { CategoryApprovalStatus } from '../ka-clients/ka-client';
 
 /*
@@ -45,7 +51,61 @@ export interface ContractInput {
   readonly enabledLinks: Readonly<Record<string, readonly string[]>>;
 }
 
-/** Which input an event changes; events that change none (budget, campaigns, proposals) give undefined. */
+/**
+ * The events that change an input a link permission depends on. The load cap, the KA tier,
+ * amendments still in discussion, budgets and campaigns change none: a link permission is about
+ * the advertiser, the category, the contract and the platform, not about campaigns.
+ */
+export const LINK_PERMISSIONS_EVENTS: EventInterest = {
+  LinkPlatformRegistered: 'handles',
+  LinkPlatformDomainsChanged: 'handles',
+  LinkPlatformSuspended: 'handles',
+  LinkPlatformReinstated: 'handles',
+  LinkEligibleCategoryAdded: 'handles',
+  LinkEligibleCategoryRemoved: 'handles',
+  CommercialLoadCapSet: 'ignores',
+  AdvertiserRegistered: 'handles',
+  AdvertiserVerified: 'handles',
+  AdvertiserVerificationRejected: 'handles',
+  KaTierChanged: 'ignores',
+  AdvertiserSuspended: 'handles',
+  AdvertiserReinstated: 'handles',
+  CategoryApprovalRequested: 'handles',
+  CategoryApproved: 'handles',
+  CategoryApprovalRejected: 'handles',
+  CategoryApprovalRevoked: 'handles',
+  CategoryApprovalExpired: 'handles',
+  ContractDrafted: 'handles',
+  ContractDraftRevised: 'handles',
+  ContractSubmitted: 'handles',
+  ContractApproved: 'handles',
+  ContractRejected: 'handles',
+  ContractSigned: 'handles',
+  ContractAmendmentProposed: 'ignores',
+  ContractAmendmentApproved: 'handles',
+  ContractAmendmentRejected: 'ignores',
+  ExternalLinkEnabled: 'handles',
+  ExternalLinkDisabled: 'handles',
+  CampaignBudgetAllocated: 'ignores',
+  CampaignBudgetReleased: 'ignores',
+  ContractSuspended: 'handles',
+  ContractResumed: 'handles',
+  ContractTerminated: 'handles',
+  ContractExpired: 'handles',
+  CampaignCreated: 'ignores',
+  CampaignSubmitted: 'ignores',
+  CampaignApproved: 'ignores',
+  CampaignRejected: 'ignores',
+  CampaignLaunched: 'ignores',
+  CampaignPaused: 'ignores',
+  CampaignResumed: 'ignores',
+  CampaignBudgetChanged: 'ignores',
+  CampaignSpendReported: 'ignores',
+  CampaignSuspendedByPolicy: 'ignores',
+  CampaignCompleted: 'ignores',
+};
+
+/** Which input an event changes; undefined for the events LINK_PERMISSIONS_EVENTS ignores. */
 export type InputKey =
   | { readonly kind: 'platform'; readonly platform: string }
   | { readonly kind: 'eligibleCategory'; readonly category: string }
@@ -89,8 +149,26 @@ export const inputKeyOf = (event: ProjectedEvent): InputKey | undefined => {
     case 'ContractTerminated':
     case 'ContractExpired':
       return { kind: 'contract', contractId: event.data.contractId };
-    default:
+    case 'CommercialLoadCapSet':
+    case 'KaTierChanged':
+    case 'ContractAmendmentProposed':
+    case 'ContractAmendmentRejected':
+    case 'CampaignBudgetAllocated':
+    case 'CampaignBudgetReleased':
+    case 'CampaignCreated':
+    case 'CampaignSubmitted':
+    case 'CampaignApproved':
+    case 'CampaignRejected':
+    case 'CampaignLaunched':
+    case 'CampaignPaused':
+    case 'CampaignResumed':
+    case 'CampaignBudgetChanged':
+    case 'CampaignSpendReported':
+    case 'CampaignSuspendedByPolicy':
+    case 'CampaignCompleted':
       return undefined;
+    default:
+      return unknownEventType(event);
   }
 };
 

@@ -5,6 +5,7 @@ import { LruCache, WorkingSet } from '../engine/cache';
 import type { BatchApplier, Projection } from '../engine/projection';
 import { laterPosition, upsertAll, type RowWrite } from '../engine/rows';
 import {
+  LINK_PERMISSIONS_EVENTS,
   evolveAdvertiser,
   evolveApproval,
   evolveContract,
@@ -537,6 +538,7 @@ export const linkPermissionsProjection: Projection = {
   version: 1,
   component: 'read-model:link_permissions',
   migrations: MIGRATIONS,
+  events: LINK_PERMISSIONS_EVENTS,
   tables: [
     { name: 'link_platforms', key: ['platform'] },
     { name: 'link_eligible_categories', key: ['category'] },
