@@ -199,6 +199,12 @@ export class HistoryWriter {
 
   constructor(private readonly store: EventStore) {}
 
+  /** Continues a stream someone else also writes: its head is read back from the store. */
+  async follow(streamId: string): Promise<void> {
+    const [last] = await this.store.readStream(streamId, { direction: 'backwards', maxCount: 1 });
+    if (last !== undefined) this.heads.set(streamId, { revision: last.revision, hash: String(last.metadata.hash) });
+  }
+
   /** Appends events of one stream as one command; returns the position of the last. */
   async append(
     batch: readonly PlannedEvent[],
