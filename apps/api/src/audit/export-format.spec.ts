@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import type { RecordedEvent } from '#event-store';
-import { FORMATS, PIECE_CHARS, csvField, pumpExport, renderExport } from './export-format';
+import { FORMATS, PIECE_CHARS, csvField, neutralisedCsvField, pumpExport, rawCsvLine, renderExport } from './export-format';
 
 const event = (revision: number, data: Record<string, unknown> = {}): RecordedEvent => ({
   eventId: `00000000-0000-4000-8000-${revision.toString().padStart(12, '0')}`,
@@ -70,6 +70,30 @@ describe('export formats', () => {
     expect(csvField('say "hi"')).toBe('"say ""hi"""');
     expect(csvField('two\r\nlines')).toBe('"two\r\nlines"');
     expect(csvField('line\nfeed')).toBe('"line\nfeed"');
+  });
+
+  it('prefixes CSV cells a spreadsheet would run as a formula with an apostrophe, then quotes as usual', () => {
+    expect(neutralisedCsvField('=HYPERLINK("http://x")')).toBe('"\'=HYPERLINK(""http://x"")"');
+    expect(neutralisedCsvField('+1')).toBe("'+1");
+    expect(neutralisedCsvField('-2+3')).toBe("'-2+3");
+    expect(neutralisedCsvField('@SUM(A1)')).toBe("'@SUM(A1)");
+    expect(neutralisedCsvField('\tcmd')).toBe("'\tcmd");
+    expect(neutralisedCsvField('\rcmd')).toBe('"\'\rcmd"');
+    expect(neutralisedCsvField('a=b')).toBe('a=b');
+    expect(neutralisedCsvField(null)).toBe('');
+  });
+
+  it('neutralises every text cell by default, and none for machine consumers', () => {
+    const hostile = {
+      ...event(3, { campaignId: 'c-1', reason: '=cmd|"/c calc"!A1' }),
+      metadata: { actor: { userId: '@evil', roles: ['sales'] }, recordedAt: '2027-01-01T00:00:00.000Z' },
+    };
+    expect(FORMATS.csv.line(hostile)).toBe(
+      `1003,campaign-1,3,CampaignPaused,2027-01-01T00:00:00.000Z,'@evil,"'=cmd|""/c calc""!A1",,,"{""campaignId"":""c-1"",""reason"":""=cmd|\\""/c calc\\""!A1""}"\r\n`,
+    );
+    expect(rawCsvLine(hostile)).toBe(
+      `1003,campaign-1,3,CampaignPaused,2027-01-01T00:00:00.000Z,@evil,"=cmd|""/c calc""!A1",,,"{""campaignId"":""c-1"",""reason"":""=cmd|\\""/c calc\\""!A1""}"\r\n`,
+    );
   });
 
   it('writes the same columns in both formats, data as JSON', () => {

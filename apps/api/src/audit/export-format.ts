@@ -42,9 +42,22 @@ const NEEDS_QUOTES = /[",\r\n]/;
 export const csvField = (value: string | null): string =>
   value === null ? '' : NEEDS_QUOTES.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 
+// What spreadsheets take for the start of a formula (OWASP "CSV injection"): = + - @, and a tab or
+// carriage return, which some strip before looking.
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** csvField, with a cell a spreadsheet would run as a formula prefixed by an apostrophe so it shows as text. */
+export const neutralisedCsvField = (value: string | null): string =>
+  csvField(value !== null && FORMULA_START.test(value) ? `'${value}` : value);
+
 // Positions and revisions are digits and need no quoting; everything else may hold anything.
-const csvLine = (event: RecordedEvent): string =>
-  `${event.position},${csvField(event.streamId)},${event.revision},${csvField(event.type)},${csvField(recordedAtOf(event))},${csvField(actorOf(event))},${csvField(reasonOf(event))},${csvField(text(event.metadata.hash))},${csvField(text(event.metadata.prevHash))},${csvField(JSON.stringify(event.data))}\r\n`;
+const csvLine =
+  (field: (value: string | null) => string) =>
+  (event: RecordedEvent): string =>
+    `${event.position},${field(event.streamId)},${event.revision},${field(event.type)},${field(recordedAtOf(event))},${field(actorOf(event))},${field(reasonOf(event))},${field(text(event.metadata.hash))},${field(text(event.metadata.prevHash))},${field(JSON.stringify(event.data))}\r\n`;
+
+/** The CSV line with every cell as stored, for programs (neutraliseFormulas=false). */
+export const rawCsvLine = csvLine(csvField);
 
 export const FORMATS: Record<
   ExportFormat,
@@ -54,7 +67,7 @@ export const FORMATS: Record<
   csv: {
     contentType: 'text/csv; charset=utf-8; header=present',
     header: `${EXPORT_COLUMNS.join(',')}\r\n`,
-    line: csvLine,
+    line: csvLine(neutralisedCsvField),
   },
 };
 
@@ -99,8 +112,9 @@ export async function* renderExport(
   pages: AsyncIterable<readonly RecordedEvent[]>,
   matches: (event: RecordedEvent) => boolean,
   format: ExportFormat,
+  neutraliseFormulas = true,
 ): AsyncGenerator<RenderedPage> {
-  const { line } = FORMATS[format];
+  const line = format === 'csv' && !neutraliseFormulas ? rawCsvLine : FORMATS[format].line;
   // The header goes with the first page, so that the first rendered page has read the store.
   let header = FORMATS[format].header === '' ? undefined : Buffer.from(FORMATS[format].header);
   for await (const page of pages) {

@@ -36,7 +36,12 @@ export class AuditExport {
    * store that is down still gets a problem+json answer; a failure after that can only cut the
    * response short, which the client sees as an incomplete chunked body.
    */
-  async send(selection: LogSelection, format: ExportFormat, reply: FastifyReply): Promise<void> {
+  async send(
+    selection: LogSelection,
+    format: ExportFormat,
+    reply: FastifyReply,
+    neutraliseFormulas = true,
+  ): Promise<void> {
     const scan = await this.log.open(selection);
     const stamp = new Date().toISOString().replace(/[-:]|\.\d+/g, '');
     const headers: OutgoingHttpHeaders = {
@@ -54,7 +59,7 @@ export class AuditExport {
       reply.raw.writeHead(200, headers).end();
       return;
     }
-    const rendered = readAhead(renderExport(scan.pages(EXPORT_PAGE), scan.matches, format));
+    const rendered = readAhead(renderExport(scan.pages(EXPORT_PAGE), scan.matches, format, neutraliseFormulas));
     const first = await rendered.next();
     reply.hijack();
     const raw = reply.raw;

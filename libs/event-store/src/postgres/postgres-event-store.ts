@@ -8,12 +8,17 @@ import {
   type EventData,
   type EventStore,
   type ExpectedRevision,
+  type IntegrityBatch,
+  type IntegrityScope,
   type LogFilter,
   type Position,
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
+  type StoredEvent,
   type StreamAllOptions,
+  type StreamHead,
+  type StreamHeadsBatch,
   type SubscribeOptions,
   type Subscription,
 } from '../event-store';
@@ -41,6 +46,17 @@ const EVENT_COLUMNS =
 
 // Only events of transactions older than every running one are safe to hand out (see schema.ts).
 const HORIZON = 'pg_snapshot_xmin(pg_current_snapshot())';
+
+/*
+ * A row this statement can see was committed before its snapshot, so its transaction id is below the
+ * snapshot's xmax, and never one of PostgreSQL's reserved ids (0-2). A row outside that range was
+ * stored with a forged transaction_id; no read hands it out (the global log never reaches it, being
+ * bounded by the horizon), and integrityScan reports it. The subquery makes it one evaluation per statement.
+ */
+const FIRST_NORMAL_XID = 3n;
+const POSSIBLE_TRANSACTION = `e.transaction_id < (SELECT pg_snapshot_xmax(pg_current_snapshot())) AND e.transaction_id >= '${FIRST_NORMAL_XID}'::xid8`;
+
+const INTEGRITY_BATCH = 2_000;
 
 const toRecorded = (row: EventRow): RecordedEvent => ({
   eventId: row.event_id,
@@ -233,7 +249,7 @@ export class PostgresEventStore implements EventStore {
       from = `e.stream_revision ${backwards ? '<=' : '>='} $${params.length}::bigint`;
     }
     params.push(options.maxCount ?? null);
-    const text = `SELECT ${EVENT_COLUMNS} FROM es_events e WHERE e.stream_id = $1 AND ${from}
+    const text = `SELECT ${EVENT_COLUMNS} FROM es_events e WHERE e.stream_id = $1 AND ${from} AND ${POSSIBLE_TRANSACTION}
       ORDER BY e.stream_revision ${backwards ? 'DESC' : 'ASC'} LIMIT $${params.length}`;
     // Every command reads its stream first: a named statement is planned once per connection.
     const name = `es_read_stream_${backwards ? 'b' : 'f'}${options.fromRevision === undefined ? '' : '_from'}`;
@@ -377,6 +393,138 @@ export class PostgresEventStore implements EventStore {
       () => this.subscriptions.delete(subscription),
     );
     return subscription;
+  }
+
+  /**
+   * One REPEATABLE READ, read-only transaction, so the head, the visibility bounds and every row come
+   * from one snapshot. It takes no transaction id, so it holds back no reader's horizon.
+   */
+  private async *inSnapshot<T>(
+    run: (
+      query: <R extends object>(text: string, values?: unknown[]) => Promise<R[]>,
+      bounds: { xmin: bigint; xmax: bigint; head: Position; headCommittedAt: Date | null },
+    ) => AsyncGenerator<T>,
+  ): AsyncGenerator<T> {
+    const client = await this.pool.connect().catch((error: unknown) => {
+      throw asStoreError(error);
+    });
+    let failure: Error | undefined;
+    let open = false;
+    const query = async <R extends object>(text: string, values: unknown[] = []): Promise<R[]> => {
+      try {
+        return (await client.query<R>(text, values)).rows;
+      } catch (error) {
+        failure = error as Error;
+        throw asStoreError(error);
+      }
+    };
+    try {
+      await query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      open = true;
+      const [snapshot] = await query<{ xmin: string; xmax: string }>(
+        'SELECT pg_snapshot_xmin(s)::text AS xmin, pg_snapshot_xmax(s)::text AS xmax FROM pg_current_snapshot() s',
+      );
+      const xmin = BigInt(snapshot!.xmin);
+      const [head] = await query<{ transaction_id: string; seq: string; created_at: Date }>(
+        `SELECT e.transaction_id::text, e.seq::text, e.created_at FROM es_events e WHERE e.transaction_id < $1::xid8
+         ORDER BY e.transaction_id DESC, e.seq DESC LIMIT 1`,
+        [xmin.toString()],
+      );
+      yield* run(query, {
+        xmin,
+        xmax: BigInt(snapshot!.xmax),
+        head: head === undefined ? START : toPosition(head.transaction_id, head.seq),
+        headCommittedAt: head?.created_at ?? null,
+      });
+      await query('COMMIT');
+      open = false;
+    } finally {
+      // Stopped early or failed: the transaction (and its cursor) is still open.
+      if (open && failure === undefined) await client.query('ROLLBACK').catch(() => undefined);
+      client.release(failure);
+    }
+  }
+
+  integrityScan(scope: IntegrityScope): AsyncGenerator<IntegrityBatch> {
+    const batchSize = scope.batchSize ?? INTEGRITY_BATCH;
+    const params: unknown[] = [];
+    let rows = 'SELECT * FROM es_events e';
+    if (scope.streamId !== undefined) {
+      params.push(scope.streamId);
+      // Through the stream's own index, then sorted: the planner would rather walk the whole log in order.
+      rows = 'SELECT * FROM es_events e WHERE e.stream_id = $1 OFFSET 0';
+    } else if (scope.category !== undefined) {
+      params.push(scope.category);
+      rows = 'SELECT * FROM es_events e WHERE e.category = $1';
+    }
+    return this.inSnapshot(async function* (query, { xmin, xmax, head }) {
+      await query(
+        `DECLARE es_integrity NO SCROLL CURSOR FOR
+         SELECT e.transaction_id::text, e.seq::text, e.stream_id, e.stream_revision::text, e.event_id::text, e.type,
+           e.data::text AS data, e.metadata::text AS metadata, e.created_at
+         FROM (${rows}) e ORDER BY e.transaction_id, e.seq`,
+        params,
+      );
+      for (let first = true; ; first = false) {
+        const page = await query<EventRow & { data: string; metadata: string }>(
+          `FETCH ${batchSize} FROM es_integrity`,
+        );
+        const events = page.map((row): StoredEvent => {
+          const transactionId = BigInt(row.transaction_id);
+          return {
+            ...toRecorded({ ...row, data: JSON.parse(row.data), metadata: JSON.parse(row.metadata) }),
+            visibility:
+              transactionId < FIRST_NORMAL_XID || transactionId >= xmax
+                ? 'impossible'
+                : transactionId < xmin
+                  ? 'log'
+                  : 'pending',
+            storedText: { data: row.data, metadata: row.metadata },
+          };
+        });
+        if (events.length > 0 || first) yield { head, events };
+        if (events.length < batchSize) return;
+      }
+    });
+  }
+
+  streamHeads(scope: { readonly category?: string; readonly batchSize?: number }): AsyncGenerator<StreamHeadsBatch> {
+    const batchSize = scope.batchSize ?? INTEGRITY_BATCH;
+    return this.inSnapshot(async function* (query, { xmin, head, headCommittedAt }) {
+      const params: unknown[] = [xmin.toString()];
+      let category = 'TRUE';
+      if (scope.category !== undefined) {
+        params.push(scope.category);
+        category = 'e.category = $2';
+      }
+      await query(
+        `DECLARE es_heads NO SCROLL CURSOR FOR
+         SELECT DISTINCT ON (e.stream_id) e.stream_id, e.stream_revision::text, e.metadata->'hash' AS hash,
+           e.transaction_id::text, e.seq::text
+         FROM es_events e WHERE e.transaction_id < $1::xid8 AND ${category}
+         ORDER BY e.stream_id, e.stream_revision DESC`,
+        params,
+      );
+      for (let first = true; ; first = false) {
+        const page = await query<{
+          stream_id: string;
+          stream_revision: string;
+          hash: unknown;
+          transaction_id: string;
+          seq: string;
+        }>(`FETCH ${batchSize} FROM es_heads`);
+        const heads = page.map(
+          (row): StreamHead => ({
+            streamId: row.stream_id,
+            revision: BigInt(row.stream_revision),
+            hash: row.hash,
+            position: toPosition(row.transaction_id, row.seq),
+          }),
+        );
+        if (heads.length > 0 || first) yield { head, headCommittedAt, heads };
+        if (heads.length < batchSize) return;
+      }
+    });
   }
 
   async headPosition(): Promise<Position> {
