@@ -385,6 +385,21 @@ export class BrokenLinkDto {
   reason!: string;
 }
 
+export class AnomalyDto {
+  @ApiProperty()
+  streamId!: string;
+  @ApiProperty()
+  revision!: string;
+  @ApiProperty()
+  position!: string;
+  @ApiProperty({
+    enum: ANOMALY_REASONS,
+    description:
+      'IMPOSSIBLE_TRANSACTION: stored with a transaction id no transaction had when the check looked (not yet assigned, or reserved): written around the store, not by an append',
+  })
+  reason!: string;
+}
+
 export class ChainVerificationDto {
   @ApiProperty()
   verified!: boolean;
@@ -406,23 +421,8 @@ export class ChainVerificationDto {
   eventsAfterThrough!: number;
   @ApiProperty({ description: 'stored events that no read hands out; each is evidence of tampering' })
   anomalies!: number;
-  @ApiPropertyOptional({ type: () => AnomalyDto, description: 'the first anomaly in log order' })
+  @ApiPropertyOptional({ type: AnomalyDto, description: 'the first anomaly in log order' })
   firstAnomaly?: AnomalyDto;
-}
-
-export class AnomalyDto {
-  @ApiProperty()
-  streamId!: string;
-  @ApiProperty()
-  revision!: string;
-  @ApiProperty()
-  position!: string;
-  @ApiProperty({
-    enum: ANOMALY_REASONS,
-    description:
-      'IMPOSSIBLE_TRANSACTION: stored with a transaction id no transaction had when the check looked (not yet assigned, or reserved): written around the store, not by an append',
-  })
-  reason!: string;
 }
 
 export class CheckpointPublicKeyDto {
