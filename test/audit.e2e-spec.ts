@@ -629,7 +629,9 @@ describe('finance audit API over HTTP', () => {
         throughPosition: stored.at(-1)!.position.toString(),
         streamsChecked: new Set(stored.map((event) => event.streamId)).size,
         eventsChecked: stored.length,
+        eventsAfterThrough: 0,
         brokenLinks: 0,
+        anomalies: 0,
       });
       const contracts = await audit('/verify?category=contract').expect(200);
       expect(contracts.body).toMatchObject({
@@ -769,6 +771,9 @@ describe('finance audit API over HTTP', () => {
           'get /v1/audit/streams/{streamId}',
           'get /v1/audit/contracts/{contractId}',
           'get /v1/audit/advertisers/{advertiserId}',
+          'get /v1/audit/checkpoints',
+          'get /v1/audit/checkpoints/public-key',
+          'post /v1/audit/checkpoints/verification',
           'get /v1/audit/campaigns/{campaignId}',
           'get /v1/audit/export',
           'get /v1/audit/verify',
@@ -776,7 +781,7 @@ describe('finance audit API over HTTP', () => {
         ].sort(),
       );
       for (const [path, operations] of audited) {
-        const responses = operations.get!.responses as Record<
+        const responses = (operations.get ?? operations.post)!.responses as Record<
           string,
           { content?: Record<string, { schema?: unknown }> }
         >;
