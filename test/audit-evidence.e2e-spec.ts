@@ -51,7 +51,10 @@ describe('audit evidence against a DBA', () => {
   };
 
   const checkCheckpoint = (manifest: unknown) =>
-    t.http.post('/v1/audit/checkpoints/verification').set('authorization', finance).send(manifest as object);
+    t.http
+      .post('/v1/audit/checkpoints/verification')
+      .set('authorization', finance)
+      .send(manifest as object);
 
   /** Recomputes hashes from `fromRevision` on, so the altered stream is a valid chain again. */
   const rechain = async (events: readonly RecordedEvent[], fromRevision: number): Promise<void> => {
@@ -166,11 +169,10 @@ describe('audit evidence against a DBA', () => {
         [events[2]!.eventId],
       );
       // Revision 1 moved after revision 2 in the log; the chains themselves are untouched.
-      await asAttacker(`UPDATE es_events SET transaction_id = $2::xid8, seq = $3::bigint + 1000000 WHERE event_id = $1`, [
-        events[1]!.eventId,
-        rows[0]!.transaction_id,
-        rows[0]!.seq,
-      ]);
+      await asAttacker(
+        `UPDATE es_events SET transaction_id = $2::xid8, seq = $3::bigint + 1000000 WHERE event_id = $1`,
+        [events[1]!.eventId, rows[0]!.transaction_id, rows[0]!.seq],
+      );
       expect(await verifyChains(`?stream=${streamId}`)).toMatchObject({
         verified: false,
         firstBroken: { streamId, revision: '2', reason: 'REVISION_GAP' },
@@ -183,7 +185,11 @@ describe('audit evidence against a DBA', () => {
       const data: JsonObject = { units: 2 ** 60 };
       const metadata: JsonObject = { prevHash: GENESIS_HASH, recordedAt: new Date().toISOString() };
       const hash = eventHash(GENESIS_HASH, { streamId, revision: 0n, eventId, type: 'Probed', data, metadata });
-      await t.eventStore.append(streamId, [{ eventId, type: 'Probed', data, metadata: { ...metadata, hash } }], 'no_stream');
+      await t.eventStore.append(
+        streamId,
+        [{ eventId, type: 'Probed', data, metadata: { ...metadata, hash } }],
+        'no_stream',
+      );
       expect(await verifyChains(`?stream=${streamId}`)).toMatchObject({ verified: true });
       expect(
         await asAttacker(`UPDATE es_events SET data = '{"units": 1152921504606847001}'::jsonb WHERE event_id = $1`, [
@@ -206,18 +212,26 @@ describe('audit evidence against a DBA', () => {
       expect(manifest.streamCount).toBe(manifest.streams.length);
 
       const before = await checkCheckpoint(manifest).expect(200);
-      expect(before.body).toMatchObject({ intact: true, problems: [], counts: { TRUNCATED: 0, DELETED: 0, REWRITTEN: 0 } });
+      expect(before.body).toMatchObject({
+        intact: true,
+        problems: [],
+        counts: { TRUNCATED: 0, DELETED: 0, REWRITTEN: 0 },
+      });
 
       const truncated = `contract-${contracts.truncated}`;
       const deleted = `contract-${contracts.deleted}`;
       const rewritten = `contract-${contracts.rewritten}`;
-      expect(await asAttacker('DELETE FROM es_events WHERE stream_id = $1 AND stream_revision = 3', [truncated])).toBe(1);
+      expect(await asAttacker('DELETE FROM es_events WHERE stream_id = $1 AND stream_revision = 3', [truncated])).toBe(
+        1,
+      );
       await asAttacker('UPDATE es_streams SET revision = 2 WHERE stream_id = $1', [truncated]);
       expect(await asAttacker('DELETE FROM es_events WHERE stream_id = $1', [deleted])).toBe(4);
       await asAttacker('DELETE FROM es_streams WHERE stream_id = $1', [deleted]);
       const original = await t.stream(rewritten);
       await rechain(
-        original.map((event, index) => (index === 0 ? { ...event, data: { ...event.data, totalValueMinor: '500' } } : event)),
+        original.map((event, index) =>
+          index === 0 ? { ...event, data: { ...event.data, totalValueMinor: '500' } } : event,
+        ),
         0,
       );
       // The store alone cannot tell: each altered stream is a valid chain.

@@ -87,7 +87,8 @@ const url = (env: Env, name: string, schemes: readonly string[]): string | undef
 const pemSetting = (env: Env, name: string, cwd: string): string | undefined => {
   const inline = text(env, name);
   const file = text(env, `${name}_FILE`);
-  if (inline !== undefined && file !== undefined) throw new ConfigError(name, `and ${name}_FILE are exclusive: set one`);
+  if (inline !== undefined && file !== undefined)
+    throw new ConfigError(name, `and ${name}_FILE are exclusive: set one`);
   if (file === undefined) return inline?.replace(/\\n/g, '\n');
   try {
     return readFileSync(isAbsolute(file) ? file : resolve(cwd, file), 'utf8');

@@ -228,11 +228,15 @@ export class CheckpointManifestDto {
 
   @ApiProperty({
     type: [String],
-    description: 'one entry per stream, in stream id order: "<streamId> <revision> <position> <hash>" of its last event',
+    description:
+      'one entry per stream, in stream id order: "<streamId> <revision> <position> <hash>" of its last event',
     example: ['contract-0c6f4c1e-8f0e-4b9a-9a7e-3f7d1c2b5a10 4 8589934600 9f86d081884c7d65…'],
   })
   @IsArray()
-  @Matches(CHECKPOINT_ENTRY, { each: true, message: 'each stream entry must read "<streamId> <revision> <position> <hash>"' })
+  @Matches(CHECKPOINT_ENTRY, {
+    each: true,
+    message: 'each stream entry must read "<streamId> <revision> <position> <hash>"',
+  })
   streams!: string[];
 
   @ApiProperty()
@@ -459,7 +463,9 @@ export class CheckpointProblemDto {
 }
 
 export class CheckpointVerificationDto {
-  @ApiProperty({ description: 'every anchored stream still holds its anchored head, and the log reaches the anchored head' })
+  @ApiProperty({
+    description: 'every anchored stream still holds its anchored head, and the log reaches the anchored head',
+  })
   intact!: boolean;
   @ApiProperty()
   keyId!: string;
@@ -473,7 +479,11 @@ export class CheckpointVerificationDto {
   headBehindManifest!: boolean;
   @ApiProperty()
   streamsChecked!: number;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'number' }, example: { TRUNCATED: 0, DELETED: 0, REWRITTEN: 0 } })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'number' },
+    example: { TRUNCATED: 0, DELETED: 0, REWRITTEN: 0 },
+  })
   counts!: Record<string, number>;
   @ApiProperty({ type: [CheckpointProblemDto], description: 'the first 100 problems in manifest order' })
   problems!: CheckpointProblemDto[];

@@ -94,7 +94,11 @@ describe('ChainVerifier', () => {
 
   it('reports an event with an impossible transaction id as an anomaly and keeps it out of its chain', () => {
     const events = chainedStream('contract-a', 3);
-    const forged = { ...rechain(events[2]!, { revision: 3n }), visibility: 'impossible' as const, position: 1n << 100n };
+    const forged = {
+      ...rechain(events[2]!, { revision: 3n }),
+      visibility: 'impossible' as const,
+      position: 1n << 100n,
+    };
     const verifier = new ChainVerifier();
     [...events, forged].forEach((event) => verifier.check(event));
     expect(verifier).toMatchObject({

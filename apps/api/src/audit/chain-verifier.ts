@@ -76,7 +76,11 @@ export class ChainVerifier {
 
   check(event: CheckedEvent): void {
     this.eventsChecked++;
-    const where = { streamId: event.streamId, revision: event.revision.toString(), position: event.position.toString() };
+    const where = {
+      streamId: event.streamId,
+      revision: event.revision.toString(),
+      position: event.position.toString(),
+    };
     if (event.visibility === 'impossible') {
       this.anomalies++;
       this.firstAnomaly ??= { ...where, reason: 'IMPOSSIBLE_TRANSACTION' };

@@ -14,13 +14,7 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import {
-  streamAllOf,
-  type EventStore,
-  type Position,
-  type StreamHead,
-  type StreamHeadsBatch,
-} from '#event-store';
+import { streamAllOf, type EventStore, type Position, type StreamHead, type StreamHeadsBatch } from '#event-store';
 import type { Runtime } from '#runtime';
 import { ProblemException } from '../http/problem';
 import { EVENT_STORE, RUNTIME } from '../infrastructure/tokens';
@@ -183,9 +177,7 @@ export class Checkpoints {
     const { privateKey, keyId } = await this.signer.required();
     const batches = this.heads(scope)[Symbol.asyncIterator]();
     const first = await batches.next();
-    const firstBatch: StreamHeadsBatch = first.done
-      ? { head: 0n, headCommittedAt: null, heads: [] }
-      : first.value;
+    const firstBatch: StreamHeadsBatch = first.done ? { head: 0n, headCommittedAt: null, heads: [] } : first.value;
     const header = {
       format: CHECKPOINT_FORMAT,
       scope,

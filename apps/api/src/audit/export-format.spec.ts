@@ -1,6 +1,14 @@
 import { Writable } from 'node:stream';
 import type { RecordedEvent } from '#event-store';
-import { FORMATS, PIECE_CHARS, csvField, neutralisedCsvField, pumpExport, rawCsvLine, renderExport } from './export-format';
+import {
+  FORMATS,
+  PIECE_CHARS,
+  csvField,
+  neutralisedCsvField,
+  pumpExport,
+  rawCsvLine,
+  renderExport,
+} from './export-format';
 
 const event = (revision: number, data: Record<string, unknown> = {}): RecordedEvent => ({
   eventId: `00000000-0000-4000-8000-${revision.toString().padStart(12, '0')}`,

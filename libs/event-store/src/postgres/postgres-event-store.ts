@@ -466,9 +466,7 @@ export class PostgresEventStore implements EventStore {
         params,
       );
       for (let first = true; ; first = false) {
-        const page = await query<EventRow & { data: string; metadata: string }>(
-          `FETCH ${batchSize} FROM es_integrity`,
-        );
+        const page = await query<EventRow & { data: string; metadata: string }>(`FETCH ${batchSize} FROM es_integrity`);
         const events = page.map((row): StoredEvent => {
           const transactionId = BigInt(row.transaction_id);
           return {
@@ -513,14 +511,12 @@ export class PostgresEventStore implements EventStore {
           transaction_id: string;
           seq: string;
         }>(`FETCH ${batchSize} FROM es_heads`);
-        const heads = page.map(
-          (row): StreamHead => ({
-            streamId: row.stream_id,
-            revision: BigInt(row.stream_revision),
-            hash: row.hash,
-            position: toPosition(row.transaction_id, row.seq),
-          }),
-        );
+        const heads = page.map((row): StreamHead => ({
+          streamId: row.stream_id,
+          revision: BigInt(row.stream_revision),
+          hash: row.hash,
+          position: toPosition(row.transaction_id, row.seq),
+        }));
         if (heads.length > 0 || first) yield { head, headCommittedAt, heads };
         if (heads.length < batchSize) return;
       }
