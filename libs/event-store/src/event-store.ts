@@ -124,6 +124,28 @@ export interface StreamHeadsBatch {
   readonly heads: readonly StreamHead[];
 }
 
+/**
+ * An event as audit exports write it: the fields they show, each a string when stored as one (null
+ * otherwise), and data as the stored JSON text, so that nothing is parsed and re-serialised per event
+ * and numbers keep every digit.
+ */
+export interface ExportRow {
+  readonly position: Position;
+  readonly streamId: string;
+  readonly revision: Revision;
+  readonly type: string;
+  /** metadata.recordedAt */
+  readonly recordedAt: string | null;
+  /** metadata.actor.userId */
+  readonly actor: string | null;
+  /** data.reason, or data.cause when reason is absent or null */
+  readonly reason: string | null;
+  readonly hash: string | null;
+  readonly prevHash: string | null;
+  /** data, as JSON text */
+  readonly data: string;
+}
+
 export interface SubscribeOptions {
   /** Checkpoint: delivery starts with the first event after it. */
   readonly after?: Position;
@@ -161,6 +183,8 @@ export interface EventStore {
    * readAll page by page for an adapter without it.
    */
   streamAll?(options?: StreamAllOptions): AsyncIterable<readonly RecordedEvent[]>;
+  /** Optional fast path for exports: what streamAll reads, as ExportRows. */
+  streamExportRows?(options?: StreamAllOptions): AsyncIterable<readonly ExportRow[]>;
   /**
    * Optional, for integrity checks: every stored event of the scope (one stream, one category or the
    * whole store) in global order whatever its visibility, from one snapshot. At least one batch is

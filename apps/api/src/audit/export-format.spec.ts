@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
-import type { RecordedEvent } from '#event-store';
+import type { ExportRow, RecordedEvent } from '#event-store';
+import { toExportRow } from './audit-event';
 import {
   FORMATS,
   PIECE_CHARS,
@@ -10,7 +11,7 @@ import {
   renderExport,
 } from './export-format';
 
-const event = (revision: number, data: Record<string, unknown> = {}): RecordedEvent => ({
+const recorded = (revision: number, data: Record<string, unknown> = {}): RecordedEvent => ({
   eventId: `00000000-0000-4000-8000-${revision.toString().padStart(12, '0')}`,
   streamId: 'campaign-1',
   revision: BigInt(revision),
@@ -25,6 +26,9 @@ const event = (revision: number, data: Record<string, unknown> = {}): RecordedEv
   },
   createdAt: new Date('2027-01-01T00:00:00.001Z'),
 });
+
+const event = (revision: number, data: Record<string, unknown> = {}): ExportRow =>
+  toExportRow(recorded(revision, data));
 
 const settle = async (): Promise<void> => {
   for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
@@ -57,7 +61,7 @@ class SlowSink extends Writable {
  */
 const countedPages = (count: number) => {
   const state = { pulled: 0, closed: false };
-  async function* pages(): AsyncGenerator<readonly RecordedEvent[]> {
+  async function* pages(): AsyncGenerator<readonly ExportRow[]> {
     try {
       for (let page = 0; page < count; page++) {
         state.pulled++;
@@ -92,10 +96,10 @@ describe('export formats', () => {
   });
 
   it('neutralises every text cell by default, and none for machine consumers', () => {
-    const hostile = {
-      ...event(3, { campaignId: 'c-1', reason: '=cmd|"/c calc"!A1' }),
+    const hostile = toExportRow({
+      ...recorded(3, { campaignId: 'c-1', reason: '=cmd|"/c calc"!A1' }),
       metadata: { actor: { userId: '@evil', roles: ['sales'] }, recordedAt: '2027-01-01T00:00:00.000Z' },
-    };
+    });
     expect(FORMATS.csv.line(hostile)).toBe(
       `1003,campaign-1,3,CampaignPaused,2027-01-01T00:00:00.000Z,'@evil,"'=cmd|""/c calc""!A1",,,"{""campaignId"":""c-1"",""reason"":""=cmd|\\""/c calc\\""!A1""}"\r\n`,
     );
@@ -167,7 +171,7 @@ describe('renderExport and pumpExport', () => {
   });
 
   it('renders the header with the first page, then only the events the filter accepts', async () => {
-    async function* pages(): AsyncGenerator<readonly RecordedEvent[]> {
+    async function* pages(): AsyncGenerator<readonly ExportRow[]> {
       yield [event(1), event(2), event(3)];
       yield [event(4)];
       yield [event(5)];
@@ -184,7 +188,7 @@ describe('renderExport and pumpExport', () => {
   });
 
   it('still sends the CSV header when nothing matches', async () => {
-    async function* pages(): AsyncGenerator<readonly RecordedEvent[]> {
+    async function* pages(): AsyncGenerator<readonly ExportRow[]> {
       yield [event(2)];
     }
     const chunks: string[] = [];

@@ -1,7 +1,6 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import type { RecordedEvent } from '#event-store';
-import { actorOf, reasonOf, recordedAtOf } from './audit-event';
+import type { ExportRow } from '#event-store';
 
 export const EXPORT_FORMATS = ['ndjson', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -20,21 +19,11 @@ export const EXPORT_COLUMNS = [
   'data',
 ] as const;
 
-const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+const json = (value: string | null): string => (value === null ? 'null' : JSON.stringify(value));
 
-const ndjsonLine = (event: RecordedEvent): string =>
-  `${JSON.stringify({
-    position: event.position.toString(),
-    stream: event.streamId,
-    revision: event.revision.toString(),
-    type: event.type,
-    recordedAt: recordedAtOf(event),
-    actor: actorOf(event),
-    reason: reasonOf(event),
-    hash: text(event.metadata.hash),
-    prevHash: text(event.metadata.prevHash),
-    data: event.data,
-  })}\n`;
+// data is JSON text already: written as it is, not parsed and serialised again.
+const ndjsonLine = (row: ExportRow): string =>
+  `{"position":"${row.position}","stream":${json(row.streamId)},"revision":"${row.revision}","type":${json(row.type)},"recordedAt":${json(row.recordedAt)},"actor":${json(row.actor)},"reason":${json(row.reason)},"hash":${json(row.hash)},"prevHash":${json(row.prevHash)},"data":${row.data}}\n`;
 
 const NEEDS_QUOTES = /[",\r\n]/;
 
@@ -53,15 +42,15 @@ export const neutralisedCsvField = (value: string | null): string =>
 // Positions and revisions are digits and need no quoting; everything else may hold anything.
 const csvLine =
   (field: (value: string | null) => string) =>
-  (event: RecordedEvent): string =>
-    `${event.position},${field(event.streamId)},${event.revision},${field(event.type)},${field(recordedAtOf(event))},${field(actorOf(event))},${field(reasonOf(event))},${field(text(event.metadata.hash))},${field(text(event.metadata.prevHash))},${field(JSON.stringify(event.data))}\r\n`;
+  (row: ExportRow): string =>
+    `${row.position},${field(row.streamId)},${row.revision},${field(row.type)},${field(row.recordedAt)},${field(row.actor)},${field(row.reason)},${field(row.hash)},${field(row.prevHash)},${field(row.data)}\r\n`;
 
 /** The CSV line with every cell as stored, for programs (neutraliseFormulas=false). */
 export const rawCsvLine = csvLine(csvField);
 
 export const FORMATS: Record<
   ExportFormat,
-  { readonly contentType: string; readonly header: string; line(event: RecordedEvent): string }
+  { readonly contentType: string; readonly header: string; line(event: ExportRow): string }
 > = {
   ndjson: { contentType: 'application/x-ndjson; charset=utf-8', header: '', line: ndjsonLine },
   csv: {
@@ -82,9 +71,9 @@ export interface RenderedPage {
 }
 
 const renderPage = (
-  page: readonly RecordedEvent[],
-  matches: (event: RecordedEvent) => boolean,
-  line: (event: RecordedEvent) => string,
+  page: readonly ExportRow[],
+  matches: (event: ExportRow) => boolean,
+  line: (event: ExportRow) => string,
 ): RenderedPage => {
   const pieces: Buffer[] = [];
   let piece = '';
@@ -109,8 +98,8 @@ const renderPage = (
  * generation as they are; that then grows by 100 MB and more between full collections.
  */
 export async function* renderExport(
-  pages: AsyncIterable<readonly RecordedEvent[]>,
-  matches: (event: RecordedEvent) => boolean,
+  pages: AsyncIterable<readonly ExportRow[]>,
+  matches: (event: ExportRow) => boolean,
   format: ExportFormat,
   neutraliseFormulas = true,
 ): AsyncGenerator<RenderedPage> {

@@ -59,7 +59,9 @@ export class AuditExport {
       reply.raw.writeHead(200, headers).end();
       return;
     }
-    const rendered = readAhead(renderExport(scan.pages(EXPORT_PAGE), scan.matches, format, neutraliseFormulas));
+    const rendered = readAhead(
+      renderExport(scan.rows.pages(EXPORT_PAGE), scan.rows.matches, format, neutraliseFormulas),
+    );
     const first = await rendered.next();
     reply.hijack();
     const raw = reply.raw;

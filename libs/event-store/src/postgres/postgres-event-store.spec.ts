@@ -152,4 +152,68 @@ if (unavailable) announceSkip('PostgreSQL event store specifics', unavailable);
       slow.release();
     }
   });
+
+  it('gives export rows with the shown fields picked out as strings only, and data as stored', async () => {
+    const shapes = [
+      {
+        data: { reason: 'why', cause: 'ignored' },
+        metadata: { recordedAt: 'r', actor: { userId: 'sam' }, hash: 'h', prevHash: 'p' },
+      },
+      { data: { reason: null, cause: 'policy' }, metadata: { recordedAt: 5, actor: 'sam', hash: 7 } },
+      { data: { reason: 42, units: 2 ** 60 }, metadata: { actor: { userId: 9 } } },
+      { data: { cause: { nested: true } }, metadata: {} },
+    ];
+    const from = await store.headPosition();
+    let last = from;
+    for (const [index, shape] of shapes.entries()) {
+      last = (
+        await store.append(`exported-${index}`, [{ eventId: randomUUID(), type: 'Shaped', ...shape }], 'no_stream')
+      ).position;
+    }
+    while ((await store.headPosition()) < last) await new Promise((resolve) => setTimeout(resolve, 20));
+    const rows = [];
+    for await (const batch of store.streamExportRows({
+      from,
+      through: last,
+      filter: { streamCategories: ['exported'] },
+    })) {
+      rows.push(...batch);
+    }
+    expect(
+      rows.map(({ recordedAt, actor, reason, hash, prevHash, data }) => ({
+        recordedAt,
+        actor,
+        reason,
+        hash,
+        prevHash,
+        data,
+      })),
+    ).toEqual([
+      {
+        recordedAt: 'r',
+        actor: 'sam',
+        reason: 'why',
+        hash: 'h',
+        prevHash: 'p',
+        data: '{"cause": "ignored", "reason": "why"}',
+      },
+      {
+        recordedAt: null,
+        actor: null,
+        reason: 'policy',
+        hash: null,
+        prevHash: null,
+        data: '{"cause": "policy", "reason": null}',
+      },
+      {
+        recordedAt: null,
+        actor: null,
+        reason: null,
+        hash: null,
+        prevHash: null,
+        data: '{"units": 1152921504606847000, "reason": 42}',
+      },
+      { recordedAt: null, actor: null, reason: null, hash: null, prevHash: null, data: '{"cause": {"nested": true}}' },
+    ]);
+  });
 });

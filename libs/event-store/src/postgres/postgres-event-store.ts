@@ -8,6 +8,7 @@ import {
   type EventData,
   type EventStore,
   type ExpectedRevision,
+  type ExportRow,
   type IntegrityBatch,
   type IntegrityScope,
   type LogFilter,
@@ -67,6 +68,44 @@ const toRecorded = (row: EventRow): RecordedEvent => ({
   revision: BigInt(row.stream_revision),
   position: toPosition(row.transaction_id, row.seq),
   createdAt: row.created_at,
+});
+
+interface ExportRowRow {
+  transaction_id: string;
+  seq: string;
+  stream_id: string;
+  stream_revision: string;
+  type: string;
+  recorded_at: string | null;
+  actor: string | null;
+  reason: string | null;
+  hash: string | null;
+  prev_hash: string | null;
+  data: string;
+}
+
+const stringAt = (path: string): string => `CASE WHEN jsonb_typeof(${path}) = 'string' THEN ${path} #>> '{}' END`;
+
+// The same choices as the audit API's reasonOf, actorOf and recordedAtOf.
+const EXPORT_COLUMNS = `e.transaction_id::text, e.seq::text, e.stream_id, e.stream_revision::text, e.type,
+  ${stringAt(`e.metadata->'recordedAt'`)} AS recorded_at,
+  ${stringAt(`e.metadata->'actor'->'userId'`)} AS actor,
+  ${stringAt(`coalesce(nullif(e.data->'reason', 'null'::jsonb), e.data->'cause')`)} AS reason,
+  ${stringAt(`e.metadata->'hash'`)} AS hash,
+  ${stringAt(`e.metadata->'prevHash'`)} AS prev_hash,
+  e.data::text AS data`;
+
+const toExportRow = (row: ExportRowRow): ExportRow => ({
+  position: toPosition(row.transaction_id, row.seq),
+  streamId: row.stream_id,
+  revision: BigInt(row.stream_revision),
+  type: row.type,
+  recordedAt: row.recorded_at,
+  actor: row.actor,
+  reason: row.reason,
+  hash: row.hash,
+  prevHash: row.prev_hash,
+  data: row.data,
 });
 
 /** Adds the filter's predicates to `params` and returns the SQL condition. */
@@ -339,12 +378,33 @@ export class PostgresEventStore implements EventStore {
    * range scan, whatever the size of the log.
    */
   async *streamAll(options: StreamAllOptions = {}): AsyncGenerator<readonly RecordedEvent[]> {
+    yield* this.pageRange(options, EVENT_COLUMNS, toRecorded);
+  }
+
+  /**
+   * streamAll for exports: PostgreSQL picks out the few metadata fields shown and sends data as text,
+   * so this process parses no JSON; that was most of an export's CPU and garbage.
+   */
+  async *streamExportRows(options: StreamAllOptions = {}): AsyncGenerator<readonly ExportRow[]> {
+    yield* this.pageRange(options, EXPORT_COLUMNS, toExportRow);
+  }
+
+  /**
+   * Pages by key between two positions known to be safe (`through` is at most the head, which is
+   * below the horizon), so unlike readPage it needs no horizon and no head: each batch is one index
+   * range scan, whatever the size of the log.
+   */
+  private async *pageRange<R extends { transaction_id: string; seq: string }, T extends { position: Position }>(
+    options: StreamAllOptions,
+    columns: string,
+    map: (row: R) => T,
+  ): AsyncGenerator<readonly T[]> {
     const head = await this.headPosition();
     const through = options.through !== undefined && options.through < head ? options.through : head;
     const batchSize = options.batchSize ?? 1_000;
     let from = options.from ?? START;
     while (from < through) {
-      const batch = await this.readRange(from, through, options.filter, batchSize);
+      const batch = (await this.readRange<R>(columns, from, through, options.filter, batchSize)).map(map);
       if (batch.length === 0) return;
       from = batch[batch.length - 1]!.position;
       const full = batch.length === batchSize;
@@ -355,24 +415,25 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  private async readRange(
+  private async readRange<R extends object>(
+    columns: string,
     after: Position,
     through: Position,
     filter: LogFilter | undefined,
     limit: number,
-  ): Promise<RecordedEvent[]> {
+  ): Promise<R[]> {
     const lower = fromPosition(after);
     const upper = fromPosition(through);
     const params: unknown[] = [lower.transactionId, lower.seq, upper.transactionId, upper.seq];
     const condition = filterCondition(filter, params);
     params.push(limit);
-    const sql = `SELECT ${EVENT_COLUMNS} FROM es_events e
+    const sql = `SELECT ${columns} FROM es_events e
       WHERE (e.transaction_id, e.seq) > ($1::xid8, $2::bigint) AND (e.transaction_id, e.seq) <= ($3::xid8, $4::bigint)
         AND ${condition}
       ORDER BY e.transaction_id, e.seq LIMIT $${params.length}`;
     try {
-      const { rows } = await this.pool.query<EventRow>(sql, params);
-      return rows.map(toRecorded);
+      const { rows } = await this.pool.query<R>(sql, params);
+      return rows;
     } catch (error) {
       throw asStoreError(error);
     }
