@@ -60,76 +60,88 @@ export const FORMATS: Record<
   },
 };
 
-/** Lines are encoded and written in pieces of about this many characters. */
-export const PIECE_CHARS = 64 * 1024;
-
-export interface RenderedPage {
-  /** UTF-8, outside the V8 heap (see renderExport). */
-  readonly pieces: readonly Buffer[];
-  /** Events in the pieces. */
-  readonly events: number;
-}
-
-const renderPage = (
-  page: readonly ExportRow[],
-  matches: (event: ExportRow) => boolean,
-  line: (event: ExportRow) => string,
-): RenderedPage => {
-  const pieces: Buffer[] = [];
-  let piece = '';
-  let events = 0;
-  for (const event of page) {
-    if (!matches(event)) continue;
-    piece += line(event);
-    events++;
-    if (piece.length >= PIECE_CHARS) {
-      pieces.push(Buffer.from(piece));
-      piece = '';
-    }
-  }
-  if (piece !== '') pieces.push(Buffer.from(piece));
-  return { pieces, events };
-};
+/** Output is encoded into a few buffers of this size, each reused once the socket has taken it. */
+export const BUFFER_BYTES = 64 * 1024;
+export const BUFFERS = 4;
 
 /**
- * Formats each page of events as soon as it is read, into UTF-8 buffers. What then waits for a slow
- * client is bytes outside the V8 heap, and the events and strings die young. Held across that wait,
- * a page of events or of text fills whole young-generation pages, which V8 promotes to the old
- * generation as they are; that then grows by 100 MB and more between full collections.
- */
-export async function* renderExport(
-  pages: AsyncIterable<readonly ExportRow[]>,
-  matches: (event: ExportRow) => boolean,
-  format: ExportFormat,
-  neutraliseFormulas = true,
-): AsyncGenerator<RenderedPage> {
-  const line = format === 'csv' && !neutraliseFormulas ? rawCsvLine : FORMATS[format].line;
-  // The header goes with the first page, so that the first rendered page has read the store.
-  let header = FORMATS[format].header === '' ? undefined : Buffer.from(FORMATS[format].header);
-  for await (const page of pages) {
-    const rendered = renderPage(page, matches, line);
-    yield header === undefined ? rendered : { ...rendered, pieces: [header, ...rendered.pieces] };
-    header = undefined;
-  }
-  if (header !== undefined) yield { pieces: [header], events: 0 };
-}
-
-/**
- * Writes rendered pages to `out`. Whenever the sink refuses a write (its buffer is full), nothing more
- * is taken from `rendered` until it drains, so memory stays at a page or two whatever the size of the
- * log. Stops when `signal` aborts.
+ * Formats the pages of rows and writes them to `out`, encoding lines straight into BUFFERS reused
+ * buffers. A buffer goes back to the pool when `out` has taken its bytes (the write's callback), and
+ * while none is free nothing more is read, so a slow client holds the export at BUFFERS x BUFFER_BYTES.
+ * Allocating a buffer per piece instead left every piece that waited for the client to the garbage
+ * collector, outside the heap; those survived into the old generation and the process grew by over
+ * 100 MB between full collections. The only objects made per line are its string, which dies at once.
+ * Stops when `signal` aborts.
  */
 export const pumpExport = async (
-  rendered: AsyncIterable<RenderedPage>,
+  pages: AsyncIterable<readonly ExportRow[]>,
+  matches: (row: ExportRow) => boolean,
+  format: ExportFormat,
   out: Writable,
   signal: AbortSignal,
-  onWritten: (events: number) => void = () => undefined,
+  options: { readonly neutraliseFormulas?: boolean; readonly onWritten?: (events: number) => void } = {},
 ): Promise<void> => {
-  for await (const { pieces, events } of rendered) {
-    if (signal.aborted) return;
-    for (const piece of pieces) {
-      if (!out.write(piece)) await once(out, 'drain', { signal });
+  const line = format === 'csv' && options.neutraliseFormulas === false ? rawCsvLine : FORMATS[format].line;
+  const free: Buffer[] = Array.from({ length: BUFFERS }, () => Buffer.allocUnsafe(BUFFER_BYTES));
+  let released: (() => void) | undefined;
+  let failure: Error | undefined;
+  const acquire = async (): Promise<Buffer> => {
+    while (free.length === 0) {
+      signal.throwIfAborted();
+      if (failure !== undefined) throw failure;
+      await new Promise<void>((resolve) => (released = resolve));
     }
-    if (events > 0) onWritten(events);
+    return free.pop()!;
+  };
+  const wake = (): void => released?.();
+  signal.addEventListener('abort', wake);
+  try {
+    await pumpPages();
+  } finally {
+    signal.removeEventListener('abort', wake);
+  }
+
+  async function pumpPages(): Promise<void> {
+    let current = await acquire();
+    let used = 0;
+    const flush = async (): Promise<void> => {
+      if (used === 0) return;
+      const buffer = current;
+      out.write(buffer.subarray(0, used), (error) => {
+        if (error) failure ??= error;
+        free.push(buffer);
+        released?.();
+      });
+      current = await acquire();
+      used = 0;
+    };
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8; only a long line needs its exact length.
+    const fits = (text: string): boolean =>
+      text.length * 3 <= BUFFER_BYTES - used || Buffer.byteLength(text) <= BUFFER_BYTES - used;
+    const write = async (text: string): Promise<void> => {
+      if (!fits(text)) {
+        await flush();
+        if (!fits(text)) {
+          if (!out.write(text)) await once(out, 'drain', { signal });
+          return;
+        }
+      }
+      used += current.write(text, used);
+    };
+    await write(FORMATS[format].header);
+    for await (const page of pages) {
+      signal.throwIfAborted();
+      let events = 0;
+      for (const row of page) {
+        if (!matches(row)) continue;
+        const text = line(row);
+        // Awaiting only when the buffer is full keeps a microtask per line out of the loop.
+        if (fits(text)) used += current.write(text, used);
+        else await write(text);
+        events++;
+      }
+      if (events > 0) options.onWritten?.(events);
+    }
+    await flush();
   }
 };
