@@ -11,7 +11,8 @@
  * Env: DATABASE_URL (server to use; a fresh database is created on it and dropped afterwards),
  * AUDIT_BENCH_EVENTS (log size, default 1000000), AUDIT_BENCH_RUNS (exports per format, default 3),
  * AUDIT_BENCH_API_NODE_FLAGS (Node/V8 flags for the API process, e.g. --no-page-promotion, which
- * NODE_OPTIONS does not accept).
+ * NODE_OPTIONS does not accept), AUDIT_BENCH_KEEP_DATABASE (a database name: generated once, kept,
+ * and reused by later runs with the same name, so that trying a change costs the exports only).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -43,6 +44,13 @@ const RUNS = (() => {
   const runs = Number(process.env.AUDIT_BENCH_RUNS ?? '3');
   if (!Number.isInteger(runs) || runs < 1 || runs > 20) throw new Error('AUDIT_BENCH_RUNS must be 1 to 20');
   return runs;
+})();
+const KEEP_DATABASE = (() => {
+  const name = process.env.AUDIT_BENCH_KEEP_DATABASE;
+  if (name !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(name)) {
+    throw new Error('AUDIT_BENCH_KEEP_DATABASE must be a lower-case database name');
+  }
+  return name;
 })();
 const API_NODE_FLAGS = (process.env.AUDIT_BENCH_API_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
 const TARGET = { eventsPerSecond: 50_000, peakRssMb: 200 } as const;
@@ -148,10 +156,17 @@ const measureCopy = async (pool: Pool, expected: number): Promise<Measurement> =
  * export takes), and through readAll page by page (the port-only fallback, as for EventStoreDB).
  */
 const measureRead = async (
-  store: EventStore,
-  path: 'streamAll' | 'readAll',
+  store: PostgresEventStore,
+  path: 'streamAll' | 'readAll' | 'streamExportRows',
   expected: number,
 ): Promise<Measurement> => {
+  if (path === 'streamExportRows') {
+    const started = process.hrtime.bigint();
+    let count = 0;
+    for await (const batch of store.streamExportRows({ batchSize: 1_000 })) count += batch.length;
+    if (count !== expected) throw new Error(`${path} returned ${count} events, expected ${expected}`);
+    return { what: 'read: PostgreSQL streamExportRows (no HTTP)', events: count, seconds: seconds(started), bytes: 0 };
+  }
   const source: EventStore =
     path === 'streamAll'
       ? store
@@ -324,25 +339,39 @@ const main = async (): Promise<void> => {
   console.log(
     `audit export bench: ${EVENTS.toLocaleString('en')} events, ${RUNS} exports per format${API_NODE_FLAGS.length > 0 ? `, API started with ${API_NODE_FLAGS.join(' ')}` : ''}; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${platform()} ${release()}, Node ${process.version}`,
   );
-  const database = `bench_audit_${randomBytes(4).toString('hex')}`;
-  await adminQuery(`CREATE DATABASE ${database}`);
+  const database = KEEP_DATABASE ?? `bench_audit_${randomBytes(4).toString('hex')}`;
+  const reused = await adminQuery(`CREATE DATABASE ${database}`).then(
+    () => false,
+    (error: { code?: string }) => {
+      if (KEEP_DATABASE === undefined || error.code !== '42P04') throw error;
+      return true;
+    },
+  );
   const databaseUrl = withDatabase(SERVER_URL, database);
   const pool = new Pool({ connectionString: databaseUrl, max: WRITERS + 2 });
   pool.on('error', () => undefined);
-  cleanUp = () => adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  if (KEEP_DATABASE === undefined) cleanUp = () => adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   try {
     const store = await PostgresEventStore.create(pool);
-    const started = process.hrtime.bigint();
-    const written = await generate(store);
-    console.log(`  generated in ${seconds(started).toFixed(1)} s through the port`);
-    // As autovacuum would have by now: the export reads a settled table, not one fresh from bulk load.
-    await pool.query('VACUUM ANALYZE es_events');
-    await pool.query('CHECKPOINT').catch(() => undefined);
+    let written = reused ? Number((await pool.query('SELECT count(*)::int AS n FROM es_events')).rows[0].n) : 0;
+    const planned = Math.ceil(EVENTS / EVENTS_PER_CAMPAIGN) * EVENTS_PER_CAMPAIGN;
+    if (written !== planned) {
+      if (written !== 0) throw new Error(`database ${database} holds ${written} events, not ${planned}: drop it`);
+      const started = process.hrtime.bigint();
+      written = await generate(store);
+      console.log(`  generated in ${seconds(started).toFixed(1)} s through the port`);
+      // As autovacuum would have by now: the export reads a settled table, not one fresh from bulk load.
+      await pool.query('VACUUM ANALYZE es_events');
+      await pool.query('CHECKPOINT').catch(() => undefined);
+    } else {
+      console.log(`  reusing the ${written.toLocaleString('en')} events of database ${database}`);
+    }
 
     const rows: Measurement[] = [];
     const copyBefore = await measureCopy(pool, written);
     rows.push(await measureRead(store, 'streamAll', written));
     rows.push(await measureRead(store, 'readAll', written));
+    rows.push(await measureRead(store, 'streamExportRows', written));
     await store.close();
     for (let run = 0; run < RUNS; run++) {
       rows.push(await measureExport(databaseUrl, 'ndjson', written));

@@ -44,6 +44,8 @@ interface StoredRow {
   stream_revision: string;
   type: string;
   data: Record<string, unknown>;
+  /** data as PostgreSQL stores it: the export writes this text, parsed and serialised by no one. */
+  data_text: string;
   metadata: Record<string, unknown>;
 }
 
@@ -76,7 +78,7 @@ describe('audit export of a large log', () => {
     for (;;) {
       const { rows } = await t.pool.query<StoredRow>(
         // Qualified, so that ORDER BY sorts the columns and not their text output of the same name.
-        `SELECT e.transaction_id::text, e.seq::text, e.stream_id, e.stream_revision::text, e.type, e.data, e.metadata
+        `SELECT e.transaction_id::text, e.seq::text, e.stream_id, e.stream_revision::text, e.type, e.data, e.data::text AS data_text, e.metadata
          FROM es_events e WHERE (e.transaction_id, e.seq) > ($1::xid8, $2::bigint)
          ORDER BY e.transaction_id, e.seq LIMIT 10000`,
         after,
@@ -97,10 +99,10 @@ describe('audit export of a large log', () => {
           data,
         };
         if (format === 'ndjson') {
-          hash.update(`${JSON.stringify(columns)}\n`);
+          hash.update(`${JSON.stringify({ ...columns, data: null }).slice(0, -'null}'.length)}${row.data_text}}\n`);
         } else {
           hash.update(
-            `${Object.values({ ...columns, data: JSON.stringify(data) })
+            `${Object.values({ ...columns, data: row.data_text })
               .map(csvField)
               .join(',')}\r\n`,
           );

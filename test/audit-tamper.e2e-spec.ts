@@ -108,7 +108,9 @@ describe('audit verification catches tampering', () => {
       throughPosition: expect.any(String),
       streamsChecked: 1,
       eventsChecked: 4,
+      eventsAfterThrough: 0,
       brokenLinks: 1,
+      anomalies: 0,
       firstBroken: {
         streamId,
         revision: '0',

@@ -9,6 +9,7 @@ import { AdvertisersController } from './advertisers/advertisers.controller';
 import { AuditController } from './audit/audit.controller';
 import { AdvertiserStreams, AuditLog } from './audit/audit-log';
 import { ChainVerification } from './audit/chain-verifier';
+import { CheckpointSigner, Checkpoints } from './audit/checkpoints';
 import { AuditExport } from './audit/export';
 import { ReconciliationService } from './audit/reconciliation';
 import { StateAsOf } from './audit/state-as-of';
@@ -71,6 +72,8 @@ export class AppModule {
         AuditExport,
         ChainVerification,
         ReconciliationService,
+        CheckpointSigner,
+        Checkpoints,
       ],
     };
   }

@@ -82,6 +82,75 @@ export interface StreamAllOptions {
   readonly batchSize?: number;
 }
 
+/**
+ * Where a stored event stands against the log's visibility rules, as an integrity check sees it:
+ * - log: in the global log up to its head;
+ * - pending: committed, but after the head, while an older transaction was still running (it joins
+ *   the log when that one ends);
+ * - impossible: its transaction id is one no transaction could have had when the check looked (not yet
+ *   assigned, or reserved), so it was not written by an append. Every read leaves it out.
+ */
+export type Visibility = 'log' | 'pending' | 'impossible';
+
+export interface StoredEvent extends RecordedEvent {
+  readonly visibility: Visibility;
+  /**
+   * data and metadata exactly as stored (JSON text), when the adapter has them: parsing them loses
+   * the digits of numbers beyond 2^53, this text does not.
+   */
+  readonly storedText?: { readonly data: string; readonly metadata: string };
+}
+
+export interface IntegrityScope {
+  readonly streamId?: string;
+  readonly category?: string;
+  /** Events per batch (default 2,000). */
+  readonly batchSize?: number;
+}
+
+export interface IntegrityBatch {
+  /** The log's head in the scan's snapshot: the same in every batch. */
+  readonly head: Position;
+  readonly events: readonly StoredEvent[];
+}
+
+export interface StreamHead {
+  readonly streamId: string;
+  readonly revision: Revision;
+  /** metadata.hash as stored. */
+  readonly hash: unknown;
+  readonly position: Position;
+}
+
+export interface StreamHeadsBatch {
+  /** The log's head in the snapshot the heads were read from, and when the store committed it. */
+  readonly head: Position;
+  readonly headCommittedAt: Date | null;
+  readonly heads: readonly StreamHead[];
+}
+
+/**
+ * An event as audit exports write it: the fields they show, each a string when stored as one (null
+ * otherwise), and data as the stored JSON text, so that nothing is parsed and re-serialised per event
+ * and numbers keep every digit.
+ */
+export interface ExportRow {
+  readonly position: Position;
+  readonly streamId: string;
+  readonly revision: Revision;
+  readonly type: string;
+  /** metadata.recordedAt */
+  readonly recordedAt: string | null;
+  /** metadata.actor.userId */
+  readonly actor: string | null;
+  /** data.reason, or data.cause when reason is absent or null */
+  readonly reason: string | null;
+  readonly hash: string | null;
+  readonly prevHash: string | null;
+  /** data, as JSON text */
+  readonly data: string;
+}
+
 export interface SubscribeOptions {
   /** Checkpoint: delivery starts with the first event after it. */
   readonly after?: Position;
@@ -124,6 +193,19 @@ export interface EventStore {
    * readAll page by page for an adapter without it.
    */
   streamAll?(options?: StreamAllOptions): AsyncIterable<readonly RecordedEvent[]>;
+  /** Optional fast path for exports: what streamAll reads, as ExportRows. */
+  streamExportRows?(options?: StreamAllOptions): AsyncIterable<readonly ExportRow[]>;
+  /**
+   * Optional, for integrity checks: every stored event of the scope (one stream, one category or the
+   * whole store) in global order whatever its visibility, from one snapshot. At least one batch is
+   * yielded, so the head is known even for an empty scope.
+   */
+  integrityScan?(scope: IntegrityScope): AsyncIterable<IntegrityBatch>;
+  /**
+   * Optional: each stream's last event in the log up to the head, in stream id order, from one
+   * snapshot; at least one batch. Without it, callers fold the log (streamAllOf) to find them.
+   */
+  streamHeads?(scope: { readonly category?: string; readonly batchSize?: number }): AsyncIterable<StreamHeadsBatch>;
   /** Catch-up subscription to the global log; resumes by itself after a dropped connection. */
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler): Subscription;
   /** Position of the last event a subscriber can currently see (START for an empty log). */

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 
 export type Mode = 'embedded' | 'postgres' | 'eventstoredb';
@@ -24,6 +25,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** /health/ready reports down when a projection is further behind than this. */
   readonly readyMaxProjectionLagSeconds: number;
+  /** PEM Ed25519 private key signing audit checkpoints; in embedded mode one is generated under the data directory. */
+  readonly auditSigningKey: string | undefined;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -80,6 +83,20 @@ const url = (env: Env, name: string, schemes: readonly string[]): string | undef
   return raw;
 };
 
+/** A PEM given inline (NAME, with \n for line breaks) or as a file (NAME_FILE); not both. */
+const pemSetting = (env: Env, name: string, cwd: string): string | undefined => {
+  const inline = text(env, name);
+  const file = text(env, `${name}_FILE`);
+  if (inline !== undefined && file !== undefined)
+    throw new ConfigError(name, `and ${name}_FILE are exclusive: set one`);
+  if (file === undefined) return inline?.replace(/\\n/g, '\n');
+  try {
+    return readFileSync(isAbsolute(file) ? file : resolve(cwd, file), 'utf8');
+  } catch (error) {
+    throw new ConfigError(`${name}_FILE`, `cannot be read: ${(error as Error).message}`);
+  }
+};
+
 /** Reads and validates every setting once, at start-up. */
 export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()): Config => {
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
@@ -117,6 +134,10 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
   if (runProjector !== undefined && !['true', 'false'].includes(runProjector)) {
     throw new ConfigError('RUN_PROJECTOR', `must be true or false (got "${runProjector}")`);
   }
+  const auditSigningKey = pemSetting(env, 'AUDIT_SIGNING_KEY', cwd);
+  if (auditSigningKey !== undefined && !auditSigningKey.includes('PRIVATE KEY-----')) {
+    throw new ConfigError('AUDIT_SIGNING_KEY', 'must be a PEM Ed25519 private key (-----BEGIN PRIVATE KEY-----)');
+  }
   return {
     mode,
     databaseUrl,
@@ -134,5 +155,6 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
     runProjector: runProjector === undefined ? mode === 'embedded' : runProjector === 'true',
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     readyMaxProjectionLagSeconds: integer(env, 'READY_MAX_PROJECTION_LAG_SECONDS', 60, 1, 86_400),
+    auditSigningKey,
   };
 };

@@ -1,5 +1,5 @@
 import { epochMs } from '#domain';
-import type { JsonObject, RecordedEvent } from '#event-store';
+import type { ExportRow, JsonObject, RecordedEvent } from '#event-store';
 
 /** One stored event as finance sees it: everything the store holds, nothing recomputed. */
 export interface AuditEvent {
@@ -49,4 +49,20 @@ export const toAuditEvent = (event: RecordedEvent): AuditEvent => ({
   metadata: event.metadata,
   reason: reasonOf(event),
   createdAt: event.createdAt.toISOString(),
+});
+
+const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+/** What an export writes of an event, for stores that cannot give it directly (streamExportRows). */
+export const toExportRow = (event: RecordedEvent): ExportRow => ({
+  position: event.position,
+  streamId: event.streamId,
+  revision: event.revision,
+  type: event.type,
+  recordedAt: recordedAtOf(event),
+  actor: actorOf(event),
+  reason: reasonOf(event),
+  hash: text(event.metadata.hash),
+  prevHash: text(event.metadata.prevHash),
+  data: JSON.stringify(event.data),
 });

@@ -1,16 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { advertiserStreamId, categoryApprovalStreamId } from '#domain';
+import { advertiserStreamId, categoryApprovalStreamId, epochMs } from '#domain';
 import {
   START,
   streamAllOf,
   streamCategory,
   type EventStore,
+  type ExportRow,
   type LogFilter,
   type Position,
   type RecordedEvent,
 } from '#event-store';
 import { EVENT_STORE } from '../infrastructure/tokens';
-import { actorOf, recordedAtMs, toAuditEvent, type AuditEvent } from './audit-event';
+import { actorOf, recordedAtOf, toAuditEvent, toExportRow, type AuditEvent } from './audit-event';
 
 /** Which events of the log a request asks for. */
 export interface LogSelection {
@@ -101,6 +102,19 @@ export interface LogScan {
   matches(event: RecordedEvent): boolean;
   /** Pages of the log (or of the stream) in order, unfiltered by `matches`. */
   pages(pageSize: number): AsyncGenerator<readonly RecordedEvent[]>;
+  /** The same as export rows, with their own `matches`. */
+  readonly rows: {
+    matches(row: ExportRow): boolean;
+    pages(pageSize: number): AsyncGenerator<readonly ExportRow[]>;
+  };
+}
+
+/** What the filters applied while reading look at. */
+interface Filtered {
+  readonly streamId: string;
+  readonly type: string;
+  readonly actor: string | null;
+  readonly recordedAt: string | null;
 }
 
 const intersection = (lists: readonly (readonly string[] | undefined)[]): string[] | undefined =>
@@ -132,20 +146,22 @@ export class AuditLog {
       ...(selection.eventTypes === undefined ? {} : { eventTypes: selection.eventTypes }),
     };
     const { actor, recordedFromMs, recordedToMs } = selection;
-    const recordedWithin = (event: RecordedEvent): boolean => {
+    const recordedWithin = (recordedAt: string | null): boolean => {
       if (recordedFromMs === undefined && recordedToMs === undefined) return true;
-      const at = recordedAtMs(event);
+      const at = recordedAt === null ? undefined : epochMs(recordedAt);
       return at !== undefined && at >= (recordedFromMs ?? at) && at <= (recordedToMs ?? at);
     };
     // Reading one stream, the store applies neither the category nor the event type filter.
     const types =
       selection.stream === undefined || selection.eventTypes === undefined ? undefined : new Set(selection.eventTypes);
-    const matches = (event: RecordedEvent): boolean =>
+    const selected = (event: Filtered): boolean =>
       (selection.stream === undefined || event.streamId === selection.stream) &&
       (types === undefined || types.has(event.type)) &&
       (owned === undefined || owned(event.streamId)) &&
-      (actor === undefined || actorOf(event) === actor) &&
-      recordedWithin(event);
+      (actor === undefined || event.actor === actor) &&
+      recordedWithin(event.recordedAt);
+    const matches = (event: RecordedEvent): boolean =>
+      selected({ streamId: event.streamId, type: event.type, actor: actorOf(event), recordedAt: recordedAtOf(event) });
     const nothing = categories?.length === 0 || selection.after >= through;
     const { store } = this;
     return {
@@ -163,6 +179,19 @@ export class AuditLog {
           : selection.stream === undefined
             ? streamAllOf(store, { from: selection.after, through, filter, batchSize: pageSize })
             : streamPages(store, selection.stream, selection.after, through, pageSize),
+      rows: {
+        matches: selected,
+        pages: (pageSize) =>
+          nothing
+            ? empty()
+            : selection.stream === undefined && store.streamExportRows !== undefined
+              ? generator(store.streamExportRows({ from: selection.after, through, filter, batchSize: pageSize }))
+              : asRows(
+                  selection.stream === undefined
+                    ? streamAllOf(store, { from: selection.after, through, filter, batchSize: pageSize })
+                    : streamPages(store, selection.stream, selection.after, through, pageSize),
+                ),
+      },
     };
   }
 
@@ -195,8 +224,16 @@ export class AuditLog {
   }
 }
 
-async function* empty(): AsyncGenerator<readonly RecordedEvent[]> {
+async function* empty<T>(): AsyncGenerator<readonly T[]> {
   yield* [];
+}
+
+async function* generator<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  yield* source;
+}
+
+async function* asRows(pages: AsyncGenerator<readonly RecordedEvent[]>): AsyncGenerator<readonly ExportRow[]> {
+  for await (const page of pages) yield page.map(toExportRow);
 }
 
 /** A stream is read by revision; its positions grow with its revisions, so the bounds apply the same. */

@@ -1,5 +1,17 @@
-import { Controller, Get, Injectable, Param, Query, Res, applyDecorators, type PipeTransform } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Injectable,
+  Param,
+  Post,
+  Query,
+  Res,
+  applyDecorators,
+  type PipeTransform,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import {
   advertiserDecider,
@@ -17,6 +29,10 @@ import { ProblemException } from '../http/problem';
 import { MAX_SCAN_PER_REQUEST, AuditLog, type LogSelection } from './audit-log';
 import {
   AsOfQueryDto,
+  CheckpointManifestDto,
+  CheckpointPublicKeyDto,
+  CheckpointQueryDto,
+  CheckpointVerificationDto,
   EXPORT_DESCRIPTION,
   EventsPageDto,
   EventsQueryDto,
@@ -31,6 +47,7 @@ import {
   type LogFilterQueryDto,
 } from './audit.dto';
 import { ChainVerification } from './chain-verifier';
+import { CheckpointSigner, Checkpoints } from './checkpoints';
 import { AuditExport } from './export';
 import { ReconciliationService } from './reconciliation';
 import { StateAsOf } from './state-as-of';
@@ -93,6 +110,8 @@ export class AuditController {
     private readonly exporter: AuditExport,
     private readonly verification: ChainVerification,
     private readonly reconciliation: ReconciliationService,
+    private readonly checkpoints: Checkpoints,
+    private readonly signer: CheckpointSigner,
   ) {}
 
   @Get('events')
@@ -173,7 +192,7 @@ export class AuditController {
     },
   })
   async export(@Query() query: ExportQueryDto, @Res() reply: FastifyReply): Promise<void> {
-    await this.exporter.send(selectionOf(query), query.format ?? 'ndjson', reply);
+    await this.exporter.send(selectionOf(query), query.format ?? 'ndjson', reply, query.neutraliseFormulas ?? true);
   }
 
   @Get('verify')
@@ -189,6 +208,40 @@ export class AuditController {
       throw new ProblemException(400, 'ONE_SCOPE_ONLY', 'give a stream or a category, not both');
     }
     return this.verification.verify(query);
+  }
+
+  @Get('checkpoints')
+  @ApiOperation({
+    summary: 'A signed manifest of every stream head, for finance to keep outside this system',
+    description:
+      "Each stream's last revision, position and hash in the log up to its head, plus the head position and when the store committed it, signed with Ed25519 by a key configured outside the database. Streamed as one JSON document in constant memory. Send it back to POST /v1/audit/checkpoints/verification later to find streams truncated, deleted or rewritten since.",
+  })
+  @ApiOkResponse({ type: CheckpointManifestDto, description: 'an attachment (Content-Disposition), sent chunked' })
+  @Problems(503)
+  async checkpoint(@Query() query: CheckpointQueryDto, @Res() reply: FastifyReply): Promise<void> {
+    await this.checkpoints.send(query.category === undefined ? { all: true } : { category: query.category }, reply);
+  }
+
+  @Get('checkpoints/public-key')
+  @ApiOperation({ summary: 'The public key that checks checkpoint signatures offline' })
+  @ApiOkResponse({ type: CheckpointPublicKeyDto })
+  @Problems(503)
+  checkpointKey() {
+    return this.signer.publicKey();
+  }
+
+  @Post('checkpoints/verification')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Check a stored manifest: its signature, then every anchored stream head against the store',
+    description:
+      'Refuses (422) a manifest whose signature does not hold. A stream whose anchored revision is gone is TRUNCATED, or DELETED when nothing of it is left; one whose event at that revision has another hash or position is REWRITTEN. Events appended since are fine.',
+  })
+  @ApiBody({ type: CheckpointManifestDto })
+  @ApiOkResponse({ type: CheckpointVerificationDto })
+  @Problems(422)
+  verifyCheckpoint(@Body() manifest: CheckpointManifestDto) {
+    return this.checkpoints.verify(manifest);
   }
 
   @Get('reconciliation')

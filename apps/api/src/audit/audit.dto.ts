@@ -4,9 +4,11 @@ import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
   IsNotEmpty,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -14,10 +16,12 @@ import {
   MaxLength,
   Min,
   ValidateBy,
+  ValidateIf,
 } from 'class-validator';
 import { epochMs } from '#domain';
 import { LowercaseUuid } from '../http/dto';
-import { BREAK_REASONS } from './chain-verifier';
+import { ANOMALY_REASONS, BREAK_REASONS } from './chain-verifier';
+import { CHECKPOINT_ENTRY, CHECKPOINT_FORMAT, PROBLEM_KINDS, type CheckpointScope } from './checkpoints';
 import { EXPORT_COLUMNS, EXPORT_FORMATS, type ExportFormat } from './export-format';
 
 export const STREAM_ID = /^[A-Za-z][A-Za-z0-9]{0,63}-[A-Za-z0-9_.:-]{1,200}$/;
@@ -143,6 +147,16 @@ export class ExportQueryDto extends LogFilterQueryDto {
   @IsOptional()
   @IsIn(EXPORT_FORMATS)
   format?: ExportFormat;
+
+  @ApiPropertyOptional({
+    description:
+      'csv only. true (default): a cell starting with =, +, -, @, a tab or a carriage return is prefixed with an apostrophe, so a spreadsheet shows it as text instead of running it as a formula. false: cells exactly as stored, for programs.',
+    default: true,
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean({ message: '$property must be true or false' })
+  neutraliseFormulas?: boolean;
 }
 
 export class AsOfQueryDto {
@@ -169,6 +183,74 @@ export class VerifyQueryDto {
   @IsString()
   @Matches(CATEGORY, { message: '$property must be a stream category such as contract' })
   category?: string;
+}
+
+export class CheckpointQueryDto {
+  @ApiPropertyOptional({
+    description: 'anchor the streams of this category only (smaller manifests)',
+    example: 'contract',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(CATEGORY, { message: '$property must be a stream category such as contract' })
+  category?: string;
+}
+
+/** A manifest as GET /v1/audit/checkpoints issued it, sent back for checking. */
+export class CheckpointManifestDto {
+  @ApiProperty({ example: CHECKPOINT_FORMAT })
+  @IsIn([CHECKPOINT_FORMAT])
+  format!: string;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { all: true } })
+  @IsObject()
+  scope!: CheckpointScope;
+
+  @ApiProperty({ format: 'date-time', description: 'when the manifest was taken' })
+  @IsString()
+  @MaxLength(64)
+  takenAt!: string;
+
+  @ApiProperty({ description: 'the global log head the manifest was taken at' })
+  @IsString()
+  @Matches(POSITION, { message: '$property must be a global position (digits)' })
+  headPosition!: string;
+
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'when the store committed that head' })
+  @ValidateIf((manifest: CheckpointManifestDto) => manifest.headCommittedAt !== null)
+  @IsString()
+  @MaxLength(64)
+  headCommittedAt!: string | null;
+
+  @ApiProperty({ description: 'the signing key: the first 16 hex digits of the SHA-256 of its SPKI DER' })
+  @Matches(/^[0-9a-f]{16}$/, { message: '$property must be 16 hex digits' })
+  keyId!: string;
+
+  @ApiProperty({
+    type: [String],
+    description:
+      'one entry per stream, in stream id order: "<streamId> <revision> <position> <hash>" of its last event',
+    example: ['contract-0c6f4c1e-8f0e-4b9a-9a7e-3f7d1c2b5a10 4 8589934600 9f86d081884c7d65…'],
+  })
+  @IsArray()
+  @Matches(CHECKPOINT_ENTRY, {
+    each: true,
+    message: 'each stream entry must read "<streamId> <revision> <position> <hash>"',
+  })
+  streams!: string[];
+
+  @ApiProperty()
+  @IsInt()
+  @Min(0)
+  streamCount!: number;
+
+  @ApiProperty({ description: 'SHA-256 (hex) of the stream entries, each followed by a line feed' })
+  @Matches(/^[0-9a-f]{64}$/, { message: '$property must be 64 hex digits' })
+  streamsSha256!: string;
+
+  @ApiProperty({ description: 'Ed25519 signature (base64) of the signed statement (see README)' })
+  @Matches(/^[A-Za-z0-9+/]{86}==$/, { message: '$property must be a base64 Ed25519 signature' })
+  signature!: string;
 }
 
 export class ReconciliationQueryDto {
@@ -307,6 +389,21 @@ export class BrokenLinkDto {
   reason!: string;
 }
 
+export class AnomalyDto {
+  @ApiProperty()
+  streamId!: string;
+  @ApiProperty()
+  revision!: string;
+  @ApiProperty()
+  position!: string;
+  @ApiProperty({
+    enum: ANOMALY_REASONS,
+    description:
+      'IMPOSSIBLE_TRANSACTION: stored with a transaction id no transaction had when the check looked (not yet assigned, or reserved): written around the store, not by an append',
+  })
+  reason!: string;
+}
+
 export class ChainVerificationDto {
   @ApiProperty()
   verified!: boolean;
@@ -322,6 +419,74 @@ export class ChainVerificationDto {
   brokenLinks!: number;
   @ApiPropertyOptional({ type: BrokenLinkDto, description: 'the first broken link in log order' })
   firstBroken?: BrokenLinkDto;
+  @ApiProperty({
+    description: 'events committed after throughPosition while an older transaction ran: checked, not yet in the log',
+  })
+  eventsAfterThrough!: number;
+  @ApiProperty({ description: 'stored events that no read hands out; each is evidence of tampering' })
+  anomalies!: number;
+  @ApiPropertyOptional({ type: AnomalyDto, description: 'the first anomaly in log order' })
+  firstAnomaly?: AnomalyDto;
+}
+
+export class CheckpointPublicKeyDto {
+  @ApiProperty({ example: 'Ed25519' })
+  algorithm!: string;
+  @ApiProperty()
+  keyId!: string;
+  @ApiProperty({ description: 'SPKI PEM, for openssl or any Ed25519 library' })
+  publicKeyPem!: string;
+}
+
+export class AnchorDto {
+  @ApiProperty()
+  revision!: string;
+  @ApiProperty()
+  position!: string;
+  @ApiProperty()
+  hash!: string;
+}
+
+export class CheckpointProblemDto {
+  @ApiProperty()
+  streamId!: string;
+  @ApiProperty({
+    enum: PROBLEM_KINDS,
+    description:
+      'TRUNCATED: events at and after the anchored revision are gone; DELETED: the whole stream is gone; REWRITTEN: the event at the anchored revision has another hash or position',
+  })
+  problem!: string;
+  @ApiProperty({ type: AnchorDto })
+  anchored!: AnchorDto;
+  @ApiProperty({ type: AnchorDto, nullable: true, description: 'now at that revision, or the last event left' })
+  found!: AnchorDto | null;
+}
+
+export class CheckpointVerificationDto {
+  @ApiProperty({
+    description: 'every anchored stream still holds its anchored head, and the log reaches the anchored head',
+  })
+  intact!: boolean;
+  @ApiProperty()
+  keyId!: string;
+  @ApiProperty()
+  takenAt!: string;
+  @ApiProperty()
+  manifestHeadPosition!: string;
+  @ApiProperty()
+  currentHeadPosition!: string;
+  @ApiProperty()
+  headBehindManifest!: boolean;
+  @ApiProperty()
+  streamsChecked!: number;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'number' },
+    example: { TRUNCATED: 0, DELETED: 0, REWRITTEN: 0 },
+  })
+  counts!: Record<string, number>;
+  @ApiProperty({ type: [CheckpointProblemDto], description: 'the first 100 problems in manifest order' })
+  problems!: CheckpointProblemDto[];
 }
 
 export class ValueChangeDto {

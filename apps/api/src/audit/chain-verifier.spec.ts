@@ -92,6 +92,43 @@ describe('ChainVerifier', () => {
     }
   });
 
+  it('reports an event with an impossible transaction id as an anomaly and keeps it out of its chain', () => {
+    const events = chainedStream('contract-a', 3);
+    const forged = {
+      ...rechain(events[2]!, { revision: 3n }),
+      visibility: 'impossible' as const,
+      position: 1n << 100n,
+    };
+    const verifier = new ChainVerifier();
+    [...events, forged].forEach((event) => verifier.check(event));
+    expect(verifier).toMatchObject({
+      eventsChecked: 4,
+      brokenLinks: 0,
+      anomalies: 1,
+      firstAnomaly: { streamId: 'contract-a', revision: '3', reason: 'IMPOSSIBLE_TRANSACTION' },
+    });
+  });
+
+  it('checks events committed after the head like any other, and counts them', () => {
+    const events = chainedStream('contract-a', 2);
+    const verifier = new ChainVerifier();
+    verifier.check(events[0]!);
+    verifier.check({ ...events[1]!, visibility: 'pending' });
+    expect(verifier).toMatchObject({ eventsChecked: 2, eventsAfterThrough: 1, brokenLinks: 0, anomalies: 0 });
+  });
+
+  it('checks the stored text: a number beyond 2^53 changed by one digit breaks the hash', () => {
+    const [event] = chainedStream('contract-a', 1);
+    const big = { ...event!, data: { value: 2 ** 60 } };
+    const hashed = rechain(big, {});
+    const stored = (value: string) => ({
+      ...hashed,
+      storedText: { data: `{"value": ${value}}`, metadata: JSON.stringify(hashed.metadata) },
+    });
+    expect(verify([stored('1152921504606847000')]).broken).toBe(0);
+    expect(verify([stored('1152921504606847001')]).first).toMatchObject({ reason: 'HASH_MISMATCH' });
+  });
+
   // What the chain does not prove, stated so that it is not mistaken for a guarantee.
   it('cannot tell a stream whose last events were removed, or wholly rewritten, from a genuine one', () => {
     const events = chainedStream('contract-a', 4);

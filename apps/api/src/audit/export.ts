@@ -4,7 +4,8 @@ import type { FastifyReply } from 'fastify';
 import { Counter, Gauge } from 'prom-client';
 import { Metrics } from '../observability/metrics';
 import { AuditLog, readAhead, type LogSelection } from './audit-log';
-import { FORMATS, pumpExport, renderExport, type ExportFormat, type RenderedPage } from './export-format';
+import type { ExportRow } from '#event-store';
+import { FORMATS, pumpExport, type ExportFormat } from './export-format';
 
 const EXPORT_PAGE = 1_000;
 
@@ -36,7 +37,12 @@ export class AuditExport {
    * store that is down still gets a problem+json answer; a failure after that can only cut the
    * response short, which the client sees as an incomplete chunked body.
    */
-  async send(selection: LogSelection, format: ExportFormat, reply: FastifyReply): Promise<void> {
+  async send(
+    selection: LogSelection,
+    format: ExportFormat,
+    reply: FastifyReply,
+    neutraliseFormulas = true,
+  ): Promise<void> {
     const scan = await this.log.open(selection);
     const stamp = new Date().toISOString().replace(/[-:]|\.\d+/g, '');
     const headers: OutgoingHttpHeaders = {
@@ -54,8 +60,8 @@ export class AuditExport {
       reply.raw.writeHead(200, headers).end();
       return;
     }
-    const rendered = readAhead(renderExport(scan.pages(EXPORT_PAGE), scan.matches, format));
-    const first = await rendered.next();
+    const pages = readAhead(scan.rows.pages(EXPORT_PAGE));
+    const first = await pages.next();
     reply.hijack();
     const raw = reply.raw;
     const aborted = new AbortController();
@@ -63,14 +69,17 @@ export class AuditExport {
       if (!raw.writableFinished) aborted.abort();
     });
     raw.writeHead(200, headers);
-    async function* all(): AsyncGenerator<RenderedPage> {
+    async function* all(): AsyncGenerator<readonly ExportRow[]> {
       if (first.done) return;
       yield first.value;
-      yield* rendered;
+      yield* pages;
     }
     this.inFlight.inc();
     try {
-      await pumpExport(all(), raw, aborted.signal, (events) => this.exported.inc({ format }, events));
+      await pumpExport(all(), scan.rows.matches, format, raw, aborted.signal, {
+        neutraliseFormulas,
+        onWritten: (events) => this.exported.inc({ format }, events),
+      });
       if (!aborted.signal.aborted) raw.end();
     } catch (error) {
       if (!aborted.signal.aborted) {
@@ -78,7 +87,7 @@ export class AuditExport {
       }
       raw.destroy();
     } finally {
-      await rendered.return(undefined);
+      await pages.return(undefined);
       this.inFlight.dec();
     }
   }

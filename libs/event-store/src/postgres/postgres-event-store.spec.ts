@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../../../../test/support/postgres';
 import { announceSkip, postgresUnavailable } from '../../../../test/support/probe';
-import { START, type RecordedEvent } from '../event-store';
+import { START, type RecordedEvent, type StoredEvent } from '../event-store';
 import { PostgresEventStore } from './postgres-event-store';
 
 const unavailable = postgresUnavailable(serverUrl());
@@ -100,5 +100,120 @@ if (unavailable) announceSkip('PostgreSQL event store specifics', unavailable);
     } finally {
       await fresh.drop();
     }
+  });
+
+  it('leaves events of impossible transactions out of stream reads, and integrityScan reports them', async () => {
+    const real = await store.append('forged-1', [event('Real')], 'no_stream');
+    // Other tests' transactions elsewhere in the cluster may hold the horizon a moment.
+    while ((await store.headPosition()) < real.position) await new Promise((resolve) => setTimeout(resolve, 20));
+    const client = await database.pool.connect();
+    try {
+      await client.query('SET session_replication_role = replica');
+      await client.query(
+        `INSERT INTO es_events (transaction_id, stream_id, stream_revision, event_id, type, data, metadata)
+         VALUES ('1099511627776'::xid8, 'forged-1', 1, $1, 'Forged', '{"n": 1}', '{}'),
+                ('2'::xid8, 'forged-1', 2, $2, 'Reserved', '{}', '{}')`,
+        [randomUUID(), randomUUID()],
+      );
+    } finally {
+      await client.query('RESET session_replication_role');
+      client.release();
+    }
+    expect((await store.readStream('forged-1')).map((e) => e.type)).toEqual(['Real']);
+    expect((await store.readStream('forged-1', { direction: 'backwards', maxCount: 1 }))[0]!.type).toBe('Real');
+
+    const scanned: StoredEvent[] = [];
+    for await (const batch of store.integrityScan({ streamId: 'forged-1', batchSize: 2 })) {
+      expect(batch.head).toBe(await store.headPosition());
+      scanned.push(...batch.events);
+    }
+    expect(scanned.map((e) => [e.type, e.visibility])).toEqual([
+      ['Reserved', 'impossible'],
+      ['Real', 'log'],
+      ['Forged', 'impossible'],
+    ]);
+    expect(scanned[2]!.storedText).toEqual({ data: '{"n": 1}', metadata: '{}' });
+  });
+
+  it('has integrityScan mark events committed past the horizon as pending, and yield a head for an empty scope', async () => {
+    const slow = await database.pool.connect();
+    try {
+      await slow.query('BEGIN');
+      await slow.query(`SELECT pg_current_xact_id()`);
+      await store.append('pending-1', [event('Committed')], 'no_stream');
+      const batches = [];
+      for await (const batch of store.integrityScan({ streamId: 'pending-1' })) batches.push(batch);
+      expect(batches.flatMap((b) => b.events).map((e) => e.visibility)).toEqual(['pending']);
+      const empty = [];
+      for await (const batch of store.integrityScan({ streamId: 'nothing-1' })) empty.push(batch);
+      expect(empty).toEqual([{ head: batches[0]!.head, events: [] }]);
+    } finally {
+      await slow.query('COMMIT');
+      slow.release();
+    }
+  });
+
+  it('gives export rows with the shown fields picked out as strings only, and data as stored', async () => {
+    const shapes = [
+      {
+        data: { reason: 'why', cause: 'ignored' },
+        metadata: { recordedAt: 'r', actor: { userId: 'sam' }, hash: 'h', prevHash: 'p' },
+      },
+      { data: { reason: null, cause: 'policy' }, metadata: { recordedAt: 5, actor: 'sam', hash: 7 } },
+      { data: { reason: 42, units: 2 ** 60 }, metadata: { actor: { userId: 9 } } },
+      { data: { cause: { nested: true } }, metadata: {} },
+    ];
+    const from = await store.headPosition();
+    let last = from;
+    for (const [index, shape] of shapes.entries()) {
+      last = (
+        await store.append(`exported-${index}`, [{ eventId: randomUUID(), type: 'Shaped', ...shape }], 'no_stream')
+      ).position;
+    }
+    while ((await store.headPosition()) < last) await new Promise((resolve) => setTimeout(resolve, 20));
+    const rows = [];
+    for await (const batch of store.streamExportRows({
+      from,
+      through: last,
+      filter: { streamCategories: ['exported'] },
+    })) {
+      rows.push(...batch);
+    }
+    expect(
+      rows.map(({ recordedAt, actor, reason, hash, prevHash, data }) => ({
+        recordedAt,
+        actor,
+        reason,
+        hash,
+        prevHash,
+        data,
+      })),
+    ).toEqual([
+      {
+        recordedAt: 'r',
+        actor: 'sam',
+        reason: 'why',
+        hash: 'h',
+        prevHash: 'p',
+        data: '{"cause": "ignored", "reason": "why"}',
+      },
+      {
+        recordedAt: null,
+        actor: null,
+        reason: 'policy',
+        hash: null,
+        prevHash: null,
+        data: '{"cause": "policy", "reason": null}',
+      },
+      {
+        recordedAt: null,
+        actor: null,
+        reason: null,
+        hash: null,
+        prevHash: null,
+        data: '{"units": 1152921504606847000, "reason": 42}',
+      },
+      { recordedAt: null, actor: null, reason: null, hash: null, prevHash: null, data: '{"cause": {"nested": true}}' },
+    ]);
   });
 });
