@@ -138,7 +138,7 @@ describe('eventstoredb mode against the EventStoreDB server double', () => {
 
   describe('each store error becomes a stable problem+json', () => {
     it('an append above the store maximum: 413 APPEND_TOO_LARGE, and nothing reaches the server', async () => {
-      const appendsBefore = double.stats.appends;
+      const requestsBefore = double.stats.writeRequests;
       const longDomain = (n: number): string =>
         `${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(60)}.${String(n).padStart(60, 'd')}.com`;
       const response = await send('ada', 'put', `/v1/platforms/big_${suffix}`, {
@@ -146,7 +146,7 @@ describe('eventstoredb mode against the EventStoreDB server double', () => {
         allowedDomains: Array.from({ length: 50 }, (_, n) => longDomain(n)),
       });
       expectProblem(response, 413, 'APPEND_TOO_LARGE');
-      expect(double.stats.appends).toBe(appendsBefore);
+      expect(double.stats.writeRequests).toBe(requestsBefore);
     });
 
     it('access denied by the server: 503 STORE_ACCESS_DENIED', async () => {

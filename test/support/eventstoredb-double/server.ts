@@ -43,8 +43,13 @@ export type DoubleOperation = 'append' | 'read-stream' | 'read-all' | 'subscribe
 export interface DoubleStats {
   /** Events written into read and subscription responses: what reached the client over the wire. */
   eventsSent: number;
+  /** Write calls that reached the node, whatever their outcome. */
+  writeRequests: number;
+  /** Writes this node applied to the log. */
   appends: number;
+  /** Read calls (streams and $all), refused ones included. */
   reads: number;
+  /** Subscription calls, refused ones included. */
   subscriptions: number;
 }
 
@@ -193,7 +198,7 @@ export interface EventStoreDbDoubleOptions {
 
 /** One node of the double: a gRPC server on a free loopback port. */
 export class EventStoreDbDouble {
-  readonly stats: DoubleStats = { eventsSent: 0, appends: 0, reads: 0, subscriptions: 0 };
+  readonly stats: DoubleStats = { eventsSent: 0, writeRequests: 0, appends: 0, reads: 0, subscriptions: 0 };
   readonly log: DoubleLog;
   readonly maxAppendSize: number;
   private readonly batchAppend: boolean;
@@ -344,6 +349,8 @@ export class EventStoreDbDouble {
       : options.hasAll()
         ? 'read-all'
         : 'read-stream';
+    if (operation === 'subscribe') this.stats.subscriptions += 1;
+    else this.stats.reads += 1;
     const fault = this.takeFault(operation);
     if (fault !== undefined) return void call.emit('error', this.faultError(fault));
     if (options.hasStream() && options.hasSubscription()) {
@@ -375,7 +382,6 @@ export class EventStoreDbDouble {
     send: (response: ReadResp) => Promise<boolean>,
     call: grpc.ServerWritableStream<ReadReq, ReadResp>,
   ): Promise<void> {
-    this.stats.reads += 1;
     const stream = options.getStream()!;
     const name = streamName(stream.getStreamIdentifier());
     const from = stream.hasRevision() ? BigInt(stream.getRevision()) : stream.hasEnd() ? 'end' : 'start';
@@ -410,7 +416,6 @@ export class EventStoreDbDouble {
    * before it. With a filter, `count` bounds the matching events and the server does the scanning.
    */
   private async readAll(options: ReadReq.Options, send: (response: ReadResp) => Promise<boolean>): Promise<void> {
-    this.stats.reads += 1;
     const backwards = options.getReadDirection() === ReadReq.Options.ReadDirection.BACKWARDS;
     const filter = filterOf(options);
     let remaining = Number(BigInt(options.getCount() || '0') > 1_000_000n ? 1_000_000n : BigInt(options.getCount()));
@@ -436,7 +441,6 @@ export class EventStoreDbDouble {
     send: (response: ReadResp) => Promise<boolean>,
     closed: AbortSignal,
   ): Promise<void> {
-    this.stats.subscriptions += 1;
     const all = options.getAll()!;
     const filter = filterOf(options);
     let index = this.startIndex(all);
@@ -497,6 +501,7 @@ export class EventStoreDbDouble {
     const events: ProposedEvent[] = [];
     let size = 0;
     let answered = false;
+    this.stats.writeRequests += 1;
     const answer = (error: ServiceError | null, response?: AppendResp): void => {
       if (answered) return;
       answered = true;
@@ -574,7 +579,10 @@ export class EventStoreDbDouble {
     const pending = new Map<string, { options: BatchAppendReq.Options; events: ProposedEvent[]; size: number }>();
     call.on('data', (request: BatchAppendReq) => {
       const correlation = uuidString(request.getCorrelationId());
-      if (request.hasOptions()) pending.set(correlation, { options: request.getOptions()!, events: [], size: 0 });
+      if (request.hasOptions()) {
+        this.stats.writeRequests += 1;
+        pending.set(correlation, { options: request.getOptions()!, events: [], size: 0 });
+      }
       const write = pending.get(correlation);
       if (write === undefined) return;
       const name = streamName(write.options.getStreamIdentifier());
@@ -666,6 +674,7 @@ export class EventStoreDbDouble {
     callback: grpc.sendUnaryData<DeleteResp | TombstoneResp>,
     hard: boolean,
   ): void {
+    this.stats.writeRequests += 1;
     const refusal = this.refuseWrite(call.metadata);
     if (refusal !== undefined) return callback(refusal);
     const options = call.request.getOptions()!;

@@ -251,11 +251,14 @@ export class EventStoreDbEventStore implements EventStore {
    * ESDB answers a retry at the same expected revision with the original result by itself. A retry
    * at another expected revision, or ids reused in a different batch, end up here as a wrong
    * expected version, with the stream's actual revision. A stream that does not exist holds none
-   * of the ids, so that conflict needs no read. Otherwise the revisions right after the expected
-   * one are looked at first (where a concurrent writer's events, or our own earlier attempt, sit);
-   * only when they are not ours is the stream searched as a whole, because an identical earlier
-   * append may sit at any revision. Finding one returns its result, finding only some of the ids
-   * is a DuplicateEventIds, finding none is the conflict the server reported.
+   * of the ids, so that conflict needs no read. Otherwise an identical earlier append is looked
+   * for where a retry can find it: within n revisions on either side of the expected revision (a
+   * caller that re-read the stream after its lost first attempt expects the revision that attempt
+   * produced). That read is 2n events whatever the stream's length, so a conflict costs the same
+   * on a stream of ten events as on one of a million; an append repeated from further away is
+   * reported as the conflict (ESDB has no index by event id to find it cheaply). Finding it
+   * returns its result, finding only some of the ids is a DuplicateEventIds, finding none is the
+   * conflict the server reported.
    */
   private async settleRejectedAppend(
     streamId: string,
@@ -266,11 +269,10 @@ export class EventStoreDbEventStore implements EventStore {
     if (actual === 'no_stream') throw new WrongExpectedRevision(streamId, expectedRevision, actual);
     // ESDB hands ids back in lower case, whatever case they were written in.
     const ids = events.map((event) => event.eventId.toLowerCase());
-    const wanted = new Set(ids);
-    const after = typeof expectedRevision === 'bigint' ? expectedRevision + 1n : 0n;
-    const window = after <= actual ? await this.findIds(streamId, wanted, after, events.length) : [];
-    const stored =
-      window.length === ids.length ? window : await this.findIds(streamId, wanted, 0n, Number.MAX_SAFE_INTEGER);
+    const around =
+      typeof expectedRevision === 'bigint' ? expectedRevision : expectedRevision === 'no_stream' ? -1n : actual;
+    const from = around - BigInt(ids.length) + 1n;
+    const stored = await this.findIds(streamId, new Set(ids), from > 0n ? from : 0n, 2 * ids.length);
     if (stored.length === 0) throw new WrongExpectedRevision(streamId, expectedRevision, actual);
     const first = stored[0]!;
     const sameAppend =
@@ -356,8 +358,9 @@ export class EventStoreDbEventStore implements EventStore {
       if (cursor === undefined) fromPosition = END;
       else if (cursor === START) fromPosition = LOG_START;
       else fromPosition = decodePosition(cursor);
-      // One more than needed: the event at the cursor itself may come back first.
-      const pageSize = Math.min(MAX_READ_PAGE, limit - events.length + 1);
+      // A forwards read from a position includes the event there, which the port excludes: one more.
+      const atCursor = !backwards && typeof fromPosition === 'object' ? 1 : 0;
+      const pageSize = Math.min(MAX_READ_PAGE, limit - events.length + atCursor);
       const page: { seen: number; last?: Position } = { seen: 0 };
       try {
         const read = readAllFiltered(this.client, { backwards, fromPosition, maxCount: pageSize, filter });
