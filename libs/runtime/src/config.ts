@@ -111,7 +111,10 @@ const eventStoreUrl = (env: Env): string | undefined => {
     );
   }
   const rest = match[2]!;
-  if (!/^([^@/?]+@)?[^,/?@]+:[0-9]+(,[^,/?@]+:[0-9]+)*\/?(\?.*)?$/.test(rest) && !/^([^@/?]+@)?[^,/?@:]+\/?(\?.*)?$/.test(rest)) {
+  if (
+    !/^([^@/?]+@)?[^,/?@]+:[0-9]+(,[^,/?@]+:[0-9]+)*\/?(\?.*)?$/.test(rest) &&
+    !/^([^@/?]+@)?[^,/?@:]+\/?(\?.*)?$/.test(rest)
+  ) {
     throw new ConfigError(name, `must name its node(s) as host:port[,host:port] after the scheme (got "${rest}")`);
   }
   return `${scheme}//${rest}`;

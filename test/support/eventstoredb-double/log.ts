@@ -107,9 +107,7 @@ export class DoubleLog {
       const firstId = events[0]!.id.toLowerCase();
       const seenAt = stream?.events.findIndex((event) => event.id === firstId) ?? -1;
       if (seenAt < 0) return 'write';
-      return alreadyAt(BigInt(seenAt))
-        ? { kind: 'idempotent', revision: BigInt(seenAt + events.length - 1) }
-        : wrong;
+      return alreadyAt(BigInt(seenAt)) ? { kind: 'idempotent', revision: BigInt(seenAt + events.length - 1) } : wrong;
     }
     if (expected === 'stream_exists') return wrong;
     const expectedRevision = expected === 'no_stream' ? -1n : expected;

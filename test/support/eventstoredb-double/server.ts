@@ -221,8 +221,10 @@ export class EventStoreDbDouble {
       batchAppend: (call: grpc.ServerDuplexStream<BatchAppendReq, BatchAppendResp>) => this.batchAppendCall(call),
       delete: (call: grpc.ServerUnaryCall<DeleteReq, DeleteResp>, callback: grpc.sendUnaryData<DeleteResp>) =>
         this.remove(call, callback, false),
-      tombstone: (call: grpc.ServerUnaryCall<TombstoneReq, TombstoneResp>, callback: grpc.sendUnaryData<TombstoneResp>) =>
-        this.remove(call, callback, true),
+      tombstone: (
+        call: grpc.ServerUnaryCall<TombstoneReq, TombstoneResp>,
+        callback: grpc.sendUnaryData<TombstoneResp>,
+      ) => this.remove(call, callback, true),
     });
     this.server.addService(ServerFeaturesService, {
       getSupportedMethods: (_call: unknown, callback: grpc.sendUnaryData<SupportedMethods>) =>
@@ -447,7 +449,11 @@ export class EventStoreDbDouble {
     if (all.hasPosition()) {
       const at = this.log.all[index];
       const position = all.getPosition()!;
-      if (at !== undefined && at.commit === BigInt(position.getCommitPosition()) && at.prepare === BigInt(position.getPreparePosition())) {
+      if (
+        at !== undefined &&
+        at.commit === BigInt(position.getCommitPosition()) &&
+        at.prepare === BigInt(position.getPreparePosition())
+      ) {
         index += 1;
       }
     }
@@ -540,7 +546,9 @@ export class EventStoreDbDouble {
           return answer(
             null,
             new AppendResp().setSuccess(
-              new AppendResp.Success().setCurrentRevision(outcome.revision.toString()).setNoPosition(new shared.Empty()),
+              new AppendResp.Success()
+                .setCurrentRevision(outcome.revision.toString())
+                .setNoPosition(new shared.Empty()),
             ),
           );
         case 'written': {
@@ -587,9 +595,7 @@ export class EventStoreDbDouble {
       if (write === undefined) return;
       const name = streamName(write.options.getStreamIdentifier());
       const reply = (response: BatchAppendResp): void => {
-        call.write(
-          response.setCorrelationId(request.getCorrelationId()).setStreamIdentifier(identifierOf(name)),
-        );
+        call.write(response.setCorrelationId(request.getCorrelationId()).setStreamIdentifier(identifierOf(name)));
       };
       for (const message of request.getProposedMessagesList()) {
         const event = proposed(message);
@@ -599,7 +605,11 @@ export class EventStoreDbDouble {
       if (write.size > this.maxAppendSize) {
         pending.delete(correlation);
         const detail = new shared.MaximumAppendSizeExceeded().setMaxappendsize(this.maxAppendSize);
-        reply(new BatchAppendResp().setError(packed(Code.INVALID_ARGUMENT, 'Maximum Append Size Exceeded', detail, 'MaximumAppendSizeExceeded')));
+        reply(
+          new BatchAppendResp().setError(
+            packed(Code.INVALID_ARGUMENT, 'Maximum Append Size Exceeded', detail, 'MaximumAppendSizeExceeded'),
+          ),
+        );
         return;
       }
       if (!request.getIsFinal()) return;
@@ -652,9 +662,7 @@ export class EventStoreDbDouble {
       }
       case 'idempotent':
         return new BatchAppendResp().setSuccess(
-          new BatchAppendResp.Success()
-            .setCurrentRevision(outcome.revision.toString())
-            .setNoPosition(new ProtoEmpty()),
+          new BatchAppendResp.Success().setCurrentRevision(outcome.revision.toString()).setNoPosition(new ProtoEmpty()),
         );
       case 'written':
         return new BatchAppendResp().setSuccess(
@@ -691,7 +699,9 @@ export class EventStoreDbDouble {
     callback(
       null,
       hard
-        ? new TombstoneResp().setPosition(new TombstoneResp.Position().setCommitPosition(commit).setPreparePosition(prepare))
+        ? new TombstoneResp().setPosition(
+            new TombstoneResp.Position().setCommitPosition(commit).setPreparePosition(prepare),
+          )
         : new DeleteResp().setPosition(new DeleteResp.Position().setCommitPosition(commit).setPreparePosition(prepare)),
     );
   }

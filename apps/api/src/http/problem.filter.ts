@@ -86,7 +86,10 @@ const toProblem = (error: unknown): [Problem, Record<string, string>] => {
   }
   if (error instanceof EventStoreAccessDenied) {
     return [
-      problem(503, { code: 'STORE_ACCESS_DENIED', detail: 'the event store refuses this service; an operator must act' }),
+      problem(503, {
+        code: 'STORE_ACCESS_DENIED',
+        detail: 'the event store refuses this service; an operator must act',
+      }),
       { 'retry-after': '60' },
     ];
   }

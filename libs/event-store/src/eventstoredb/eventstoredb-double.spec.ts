@@ -139,7 +139,11 @@ describe.each([
   it('filters $all on the server: a filtered read transfers only the matching events', async () => {
     const [noise, wanted] = [category(), category()];
     for (let n = 0; n < 10; n++) {
-      await store.append(`${noise}-${n}`, Array.from({ length: 20 }, () => event('Noise')), 'no_stream');
+      await store.append(
+        `${noise}-${n}`,
+        Array.from({ length: 20 }, () => event('Noise')),
+        'no_stream',
+      );
     }
     await store.append(`${wanted}-1`, [event('Wanted'), event('Wanted')], 'no_stream');
     const sent = double.stats.eventsSent;
@@ -154,7 +158,11 @@ describe.each([
   it('filters subscriptions on the server too', async () => {
     const [noise, wanted] = [category(), category()];
     const start = await store.headPosition();
-    await store.append(`${noise}-1`, Array.from({ length: 50 }, () => event('Noise')), 'no_stream');
+    await store.append(
+      `${noise}-1`,
+      Array.from({ length: 50 }, () => event('Noise')),
+      'no_stream',
+    );
     await store.append(`${wanted}-1`, [event('Wanted')], 'no_stream');
     const sent = double.stats.eventsSent;
     const seen: RecordedEvent[] = [];

@@ -138,7 +138,11 @@ const toRecorded = (event: ClientRecordedEvent): RecordedEvent => ({
  * destroyed (or merely paused) stream leaves the call open for ever. So the read is cancelled and
  * left flowing, its remaining messages dropped, instead of being destroyed.
  */
-const release = (read: { on(event: 'data', listener: () => void): unknown; resume(): unknown; cancel(): Promise<void> }): void => {
+const release = (read: {
+  on(event: 'data', listener: () => void): unknown;
+  resume(): unknown;
+  cancel(): Promise<void>;
+}): void => {
   read.on('data', () => undefined);
   read.resume();
   read.cancel().catch(() => undefined);
@@ -400,7 +404,8 @@ export class EventStoreDbEventStore implements EventStore {
       handler,
       retryDelayMs: RESUBSCRIBE_DELAY_MS,
       isPermanent: isPermanentError,
-      onOutage: (error) => this.log(`EventStoreDB subscription to $all dropped (${error.message}); reconnecting with back-off`),
+      onOutage: (error) =>
+        this.log(`EventStoreDB subscription to $all dropped (${error.message}); reconnecting with back-off`),
       onResumed: () => this.log('EventStoreDB subscription to $all resumed'),
       onPermanentFailure: (error) => {
         this.failure = `subscription to $all stopped: ${error.message}`;

@@ -1,4 +1,10 @@
-import { EVENT_TYPE, STREAM_NAME, type EventStoreDBClient, type Filter, type ReadPosition } from '@eventstore/db-client';
+import {
+  EVENT_TYPE,
+  STREAM_NAME,
+  type EventStoreDBClient,
+  type Filter,
+  type ReadPosition,
+} from '@eventstore/db-client';
 import type { AllStreamResolvedEvent, StreamingRead } from '@eventstore/db-client';
 import { ReadStream } from '@eventstore/db-client/dist/streams/utils/ReadStream';
 import { convertGrpcEvent } from '@eventstore/db-client/dist/utils/convertGrpcEvent';
