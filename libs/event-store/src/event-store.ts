@@ -210,6 +210,11 @@ export interface EventStore {
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler): Subscription;
   /** Position of the last event a subscriber can currently see (START for an empty log). */
   headPosition(): Promise<Position>;
+  /**
+   * A failure that retrying will not fix (the server denies access, say), which stopped a
+   * subscription; readiness checks report it. Undefined while there is none.
+   */
+  permanentFailure?(): string | undefined;
   close(): Promise<void>;
 }
 
@@ -240,6 +245,38 @@ export class EventStoreUnavailable extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'EventStoreUnavailable';
+  }
+}
+
+/** The server refuses the store's own credentials: an operator has to act, so callers get 503, not a retry loop. */
+export class EventStoreAccessDenied extends EventStoreUnavailable {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EventStoreAccessDenied';
+  }
+}
+
+/** The stream was deleted (tombstoned) in the store by an operator: it can be neither read nor written. */
+export class StreamDeleted extends Error {
+  constructor(
+    readonly streamId: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`stream ${streamId} is deleted in the event store`, options);
+    this.name = 'StreamDeleted';
+  }
+}
+
+/** One append larger than the store accepts at once; refused before anything is written (HTTP 413). */
+export class AppendTooLarge extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly size: number,
+    readonly maxSize: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`an append of ${size} bytes to ${streamId} exceeds the event store's maximum of ${maxSize} bytes`, options);
+    this.name = 'AppendTooLarge';
   }
 }
 

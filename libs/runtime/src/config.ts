@@ -7,7 +7,10 @@ export interface Config {
   readonly mode: Mode;
   /** PostgreSQL for read models everywhere, and for events outside eventstoredb mode. Unset in embedded mode. */
   readonly databaseUrl: string | undefined;
+  /** Always `esdb://` or `esdb+discover://`: a `kurrentdb://` string is translated (see eventStoreUrl). */
   readonly eventStoreConnectionString: string | undefined;
+  /** The EventStoreDB server's --max-append-size; larger appends are refused with 413 before they are sent. */
+  readonly eventStoreMaxAppendBytes: number;
   readonly dataDir: string;
   readonly embeddedPostgresPort: number;
   readonly host: string;
@@ -97,14 +100,47 @@ const pemSetting = (env: Env, name: string, cwd: string): string | undefined => 
   }
 };
 
+const EVENTSTORE_SCHEMES: Record<string, string> = {
+  'esdb:': 'esdb:',
+  'esdb+discover:': 'esdb+discover:',
+  'kurrentdb:': 'esdb:',
+  'kurrentdb+discover:': 'esdb+discover:',
+  'kurrent:': 'esdb:',
+  'kurrent+discover:': 'esdb+discover:',
+};
+
+/**
+ * KurrentDB (EventStoreDB renamed) speaks the same protocol and takes the same connection string
+ * under a new scheme, which @eventstore/db-client 6.2.1 does not parse; it gets the old scheme.
+ * Anything but a host list after the scheme (`user:pass@host:port,host:port/?options`) is refused
+ * here, in one line, rather than by the client at the first request.
+ */
+const eventStoreUrl = (env: Env): string | undefined => {
+  const name = 'EVENTSTORE_CONNECTION_STRING';
+  const raw = text(env, name);
+  if (raw === undefined) return undefined;
+  const match = /^([a-z+]+:)\/\/(.*)$/i.exec(raw);
+  const scheme = match === null ? undefined : EVENTSTORE_SCHEMES[match[1]!.toLowerCase()];
+  if (match === null || scheme === undefined) {
+    throw new ConfigError(
+      name,
+      'must start with esdb://, esdb+discover:// or kurrentdb:// (e.g. esdb://eventstore:2113?tls=false)',
+    );
+  }
+  const rest = match[2]!;
+  if (
+    !/^([^@/?]+@)?[^,/?@]+:[0-9]+(,[^,/?@]+:[0-9]+)*\/?(\?.*)?$/.test(rest) &&
+    !/^([^@/?]+@)?[^,/?@:]+\/?(\?.*)?$/.test(rest)
+  ) {
+    throw new ConfigError(name, `must name its node(s) as host:port[,host:port] after the scheme (got "${rest}")`);
+  }
+  return `${scheme}//${rest}`;
+};
+
 /** Reads and validates every setting once, at start-up. */
 export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()): Config => {
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
-  const eventStoreConnectionString = url(env, 'EVENTSTORE_CONNECTION_STRING', [
-    'esdb:',
-    'esdb+discover:',
-    'kurrentdb:',
-  ]);
+  const eventStoreConnectionString = eventStoreUrl(env);
   if (eventStoreConnectionString !== undefined && databaseUrl === undefined) {
     throw new ConfigError(
       'DATABASE_URL',
@@ -148,6 +184,7 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
     port: integer(env, 'PORT', 3000, 0, 65535),
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 20, 1, 500),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1_048_576, 1_024, 104_857_600),
+    eventStoreMaxAppendBytes: integer(env, 'EVENTSTORE_MAX_APPEND_BYTES', 1_048_576, 1_024, 16_777_216),
     jwtSecret,
     jwtPublicKey: jwtPublicKey?.replace(/\\n/g, '\n'),
     jwtIssuer: text(env, 'JWT_ISSUER') ?? 'ka-contracting',

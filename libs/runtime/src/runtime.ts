@@ -61,7 +61,9 @@ export const openRuntime = async (config: Config, log: (line: string) => void = 
 
 const openEventStore = async (config: Config, pool: Pool): Promise<EventStore> => {
   if (config.eventStoreConnectionString !== undefined) {
-    return EventStoreDbEventStore.fromConnectionString(config.eventStoreConnectionString);
+    return EventStoreDbEventStore.fromConnectionString(config.eventStoreConnectionString, {
+      maxAppendSize: config.eventStoreMaxAppendBytes,
+    });
   }
   return PostgresEventStore.create(pool);
 };

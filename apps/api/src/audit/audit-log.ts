@@ -24,8 +24,10 @@ export interface LogSelection {
   /** Inclusive bounds on metadata.recordedAt, in epoch milliseconds. */
   readonly recordedFromMs?: number;
   readonly recordedToMs?: number;
-  /** Exclusive lower bound: a cursor, or the position before fromPosition. */
+  /** Exclusive lower bound: a cursor (an event's exact position) or START. */
   readonly after: Position;
+  /** Inclusive lower bound (fromPosition), when it lies beyond `after`. */
+  readonly from?: Position;
   /** Inclusive upper bound. */
   readonly through?: Position;
 }
@@ -133,6 +135,7 @@ export class AuditLog {
 
   async open(selection: LogSelection): Promise<LogScan> {
     const head = await this.store.headPosition();
+    const after = selection.from === undefined ? selection.after : await this.positionBefore(selection.from);
     const through = selection.through !== undefined && selection.through < head ? selection.through : head;
     const owned =
       selection.advertiserId === undefined ? undefined : await this.advertisers.ownedBy(selection.advertiserId, head);
@@ -162,7 +165,7 @@ export class AuditLog {
       recordedWithin(event.recordedAt);
     const matches = (event: RecordedEvent): boolean =>
       selected({ streamId: event.streamId, type: event.type, actor: actorOf(event), recordedAt: recordedAtOf(event) });
-    const nothing = categories?.length === 0 || selection.after >= through;
+    const nothing = categories?.length === 0 || after >= through;
     const { store } = this;
     return {
       through,
@@ -177,22 +180,28 @@ export class AuditLog {
         nothing
           ? empty()
           : selection.stream === undefined
-            ? streamAllOf(store, { from: selection.after, through, filter, batchSize: pageSize })
-            : streamPages(store, selection.stream, selection.after, through, pageSize),
+            ? streamAllOf(store, { from: after, through, filter, batchSize: pageSize })
+            : streamPages(store, selection.stream, after, through, pageSize),
       rows: {
         matches: selected,
         pages: (pageSize) =>
           nothing
             ? empty()
             : selection.stream === undefined && store.streamExportRows !== undefined
-              ? generator(store.streamExportRows({ from: selection.after, through, filter, batchSize: pageSize }))
+              ? generator(store.streamExportRows({ from: after, through, filter, batchSize: pageSize }))
               : asRows(
                   selection.stream === undefined
-                    ? streamAllOf(store, { from: selection.after, through, filter, batchSize: pageSize })
-                    : streamPages(store, selection.stream, selection.after, through, pageSize),
+                    ? streamAllOf(store, { from: after, through, filter, batchSize: pageSize })
+                    : streamPages(store, selection.stream, after, through, pageSize),
                 ),
       },
     };
+  }
+
+  /** The exact position of the last event before `position` (START if none): an exclusive bound that means "from position". */
+  private async positionBefore(position: Position): Promise<Position> {
+    const [previous] = await this.store.readAll({ direction: 'backwards', from: position, maxCount: 1 });
+    return previous?.position ?? START;
   }
 
   async page(selection: LogSelection, limit: number): Promise<EventsPage> {

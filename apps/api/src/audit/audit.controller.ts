@@ -81,11 +81,12 @@ const selectionOf = (query: LogFilterQueryDto & { cursor?: string }): LogSelecti
   const recordedToMs = query.recordedTo === undefined ? undefined : epochMs(query.recordedTo);
   ordered(fromPosition, toPosition, 'fromPosition and toPosition');
   ordered(recordedFromMs, recordedToMs, 'recordedFrom and recordedTo');
-  // No event sits between two consecutive integers, so "after p - 1" is "from p" whatever the encoding.
-  const floor: Position = fromPosition !== undefined && fromPosition > START ? fromPosition - 1n : START;
+  // Positions are opaque (p - 1 is no event's position on EventStoreDB): fromPosition stays an
+  // inclusive bound, and the log resolves it to the exact position of the event before it.
   const cursor: Position = query.cursor === undefined ? START : BigInt(query.cursor);
   return {
-    after: cursor > floor ? cursor : floor,
+    after: cursor,
+    ...(fromPosition === undefined || fromPosition <= cursor ? {} : { from: fromPosition }),
     ...(toPosition === undefined ? {} : { through: toPosition }),
     ...(query.stream === undefined ? {} : { stream: query.stream }),
     ...(query.category === undefined ? {} : { categories: query.category }),

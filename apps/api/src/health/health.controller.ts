@@ -32,9 +32,16 @@ export class HealthController {
   ready() {
     return this.health.check([
       () => this.check('database', () => this.pool.query('SELECT 1')),
-      () => this.check('eventStore', () => this.eventStore.headPosition()),
+      () => this.check('eventStore', () => this.eventStoreAnswers()),
       () => this.check('projections', () => this.projectionsWithinBound()),
     ]);
+  }
+
+  /** A permanent failure (a subscription refused access, say) keeps the store down until an operator acts. */
+  private async eventStoreAnswers(): Promise<void> {
+    const failure = this.eventStore.permanentFailure?.();
+    if (failure !== undefined) throw new Error(failure);
+    await this.eventStore.headPosition();
   }
 
   private async projectionsWithinBound(): Promise<void> {

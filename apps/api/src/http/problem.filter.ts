@@ -2,7 +2,14 @@ import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } fro
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ConcurrentModification, StaleRevision } from '#application';
 import { BusinessRuleViolation, DomainError, NotFound, NotPermitted } from '#domain';
-import { DuplicateEventIds, EventStoreUnavailable, WrongExpectedRevision } from '#event-store';
+import {
+  AppendTooLarge,
+  DuplicateEventIds,
+  EventStoreAccessDenied,
+  EventStoreUnavailable,
+  StreamDeleted,
+  WrongExpectedRevision,
+} from '#event-store';
 import { PROBLEM_CONTENT_TYPE, ProblemException, problem, type Problem } from './problem';
 
 const domainStatus = (error: DomainError): number =>
@@ -80,6 +87,21 @@ const toProblem = (error: unknown): [Problem, Record<string, string>] => {
   }
   if (error instanceof DuplicateEventIds) {
     return [problem(409, { code: 'DUPLICATE_EVENT_IDS', detail: error.message }), {}];
+  }
+  if (error instanceof StreamDeleted) {
+    return [problem(409, { code: 'STREAM_DELETED', detail: error.message }), {}];
+  }
+  if (error instanceof AppendTooLarge) {
+    return [problem(413, { code: 'APPEND_TOO_LARGE', detail: error.message }), {}];
+  }
+  if (error instanceof EventStoreAccessDenied) {
+    return [
+      problem(503, {
+        code: 'STORE_ACCESS_DENIED',
+        detail: 'the event store refuses this service; an operator must act',
+      }),
+      { 'retry-after': '60' },
+    ];
   }
   if (error instanceof EventStoreUnavailable) {
     return [

@@ -7,9 +7,9 @@ export interface LogFeed {
   on(event: 'data', listener: (resolved: AllStreamResolvedEvent) => void): this;
   on(event: 'error', listener: (error: Error) => void): this;
   on(event: 'end', listener: () => void): this;
+  on(event: 'data', listener: () => void): this;
   pause(): this;
   resume(): this;
-  destroy(): this;
   unsubscribe(): Promise<void>;
 }
 
@@ -22,6 +22,14 @@ export interface CatchUpSubscriptionOptions {
   readonly select: (event: AllStreamRecordedEvent) => RecordedEvent | undefined;
   readonly handler: BatchHandler;
   readonly retryDelayMs: { readonly initial: number; readonly max: number };
+  /** Errors that a reconnect would only meet again (access denied, say); by default none. */
+  readonly isPermanent?: (error: Error) => boolean;
+  /** Called once per outage: the first drop after the feed last delivered. */
+  readonly onOutage?: (error: Error) => void;
+  /** Called when a reopened feed delivers again after an outage. */
+  readonly onResumed?: () => void;
+  /** Called once when a permanent error stops the subscription. */
+  readonly onPermanentFailure?: (error: Error) => void;
 }
 
 /**
@@ -30,7 +38,10 @@ export interface CatchUpSubscriptionOptions {
  * instead of filling memory), hands over what accumulated in batches of at most maxBatchSize, and
  * resumes. A dropped feed is reopened at the last delivered position with a capped back-off, for
  * as long as the subscription runs; events at or before that position are skipped, so none is
- * delivered twice.
+ * delivered twice. An outage is reported once when it starts and once when events flow again. A
+ * permanent error (isPermanent) is reported once and parks the subscription without retrying: it
+ * delivers nothing more and `done` resolves when stop() is called, so a caller that restarts
+ * failed subscriptions does not turn it into a retry loop either.
  */
 export class CatchUpSubscription implements Subscription {
   readonly done: Promise<void>;
@@ -46,6 +57,8 @@ export class CatchUpSubscription implements Subscription {
   private ended = false;
   private retryDelayMs: number;
   private retryTimer: NodeJS.Timeout | undefined;
+  private inOutage = false;
+  private parked = false;
 
   constructor(private readonly options: CatchUpSubscriptionOptions) {
     this.delivered = options.after;
@@ -76,8 +89,8 @@ export class CatchUpSubscription implements Subscription {
     this.feed = feed;
     feed.on('data', (resolved) => this.receive(feed, resolved));
     // The listener stays after the feed is dropped: an 'error' nobody listens to crashes the process.
-    feed.on('error', () => this.drop(feed));
-    feed.on('end', () => this.drop(feed));
+    feed.on('error', (error: Error) => this.drop(feed, error));
+    feed.on('end', () => this.drop(feed, new Error('the server ended the subscription')));
   }
 
   private receive(feed: LogFeed, resolved: AllStreamResolvedEvent): void {
@@ -87,6 +100,10 @@ export class CatchUpSubscription implements Subscription {
       if (position <= this.received) return;
       this.received = position;
       this.retryDelayMs = this.options.retryDelayMs.initial;
+      if (this.inOutage) {
+        this.inOutage = false;
+        this.options.onResumed?.();
+      }
       const event = this.options.select(resolved.event);
       if (event === undefined) return;
       this.pending.push(event);
@@ -121,14 +138,23 @@ export class CatchUpSubscription implements Subscription {
   }
 
   /** Forgets what the feed buffered; the reopened feed reads it again from the delivered position. */
-  private drop(feed: LogFeed): void {
+  private drop(feed: LogFeed, error: Error): void {
     if (feed !== this.feed) return;
     this.closeFeed();
+    if (this.options.isPermanent?.(error)) {
+      this.parked = true;
+      this.options.onPermanentFailure?.(error);
+      return;
+    }
+    if (!this.inOutage) {
+      this.inOutage = true;
+      this.options.onOutage?.(error);
+    }
     if (!this.delivering) this.reconnectLater();
   }
 
   private reconnectLater(): void {
-    if (this.stopping) return;
+    if (this.stopping || this.parked) return;
     const delay = this.retryDelayMs;
     this.retryDelayMs = Math.min(delay * 2, this.options.retryDelayMs.max);
     this.retryTimer = setTimeout(() => this.connect(), delay);
@@ -139,8 +165,10 @@ export class CatchUpSubscription implements Subscription {
     this.feed = undefined;
     this.pending = [];
     if (feed === undefined) return;
+    // Not destroyed: see release() in eventstoredb-event-store.ts; the feed is cancelled and left to flow out.
+    feed.on('data', () => undefined);
+    feed.resume();
     feed.unsubscribe().catch(() => undefined);
-    feed.destroy();
   }
 
   private end(): boolean {
