@@ -25,7 +25,16 @@ const ioModules = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', '.data/', 'test/support/embedded-postgres-binaries.js'] },
+  {
+    ignores: [
+      'dist/',
+      'coverage/',
+      'node_modules/',
+      '.data/',
+      'test/support/embedded-postgres-binaries.js',
+      'test/support/embedded-postgres-server.js',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
