@@ -32,7 +32,6 @@ export default tseslint.config(
       'node_modules/',
       '.data/',
       'test/support/embedded-postgres-binaries.js',
-      'test/support/embedded-postgres-server.js',
     ],
   },
   js.configs.recommended,
@@ -48,7 +47,8 @@ export default tseslint.config(
           patterns: [
             {
               group: ['**/libs/*/src/**', '**/libs/**'],
-              message: "Import a library through its index: '#domain', '#event-store', '#read-models', '#runtime'.",
+              message:
+                "Import a library through its index: '#domain', '#event-store', '#read-models', '#runtime', '#api-client'.",
             },
             { group: ['#*/**'], message: "Import a library through its index only (no deep '#lib/...' paths)." },
           ],

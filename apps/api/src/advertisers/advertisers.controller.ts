@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { advertiserDecider, advertiserStreamId, type Advertiser } from '#domain';
 import type { WriteResult } from '../commands/command-executor';
@@ -13,6 +13,8 @@ import { ProblemException } from '../http/problem';
 import { Write, etagOf, type WriteContext } from '../http/write-context';
 import { ExecuteAdvertiserCommand } from './advertiser.handler';
 import { KaTierDto, RegisterAdvertiserDto, VerificationDto } from './advertisers.dto';
+import { ApiResource } from '../http/responses';
+import { AdvertiserResponse } from './advertisers.responses';
 
 @ApiTags('advertisers')
 @ApiBearerAuth()
@@ -49,7 +51,7 @@ export class AdvertisersController {
   @Get(':advertiserId')
   @Roles('sales', 'deal_approver', 'compliance', 'finance_auditor', 'service')
   @ApiOperation({ summary: 'An advertiser as of now, folded from its stream (ETag = revision)' })
-  @ApiOkResponse({ description: 'the advertiser' })
+  @ApiResource(AdvertiserResponse, 'the advertiser')
   async get(@Param('advertiserId', UuidPipe) advertiserId: string, @Res({ passthrough: true }) reply: FastifyReply) {
     const [state, revision] = await this.facts.stateWithRevision(advertiserDecider, advertiserStreamId(advertiserId));
     if (revision === undefined)

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { campaignDecider, campaignStreamId, type Campaign } from '#domain';
 import type { WriteResult } from '../commands/command-executor';
@@ -13,6 +13,8 @@ import { ProblemException } from '../http/problem';
 import { Write, etagOf, type WriteContext } from '../http/write-context';
 import { ExecuteCampaignCommand } from './campaign.handler';
 import { CampaignBudgetDto, CreateCampaignDto, PolicySuspensionDto, SpendReportDto } from './campaigns.dto';
+import { ApiResource } from '../http/responses';
+import { CampaignResponse } from './campaigns.responses';
 
 @ApiTags('campaigns')
 @ApiBearerAuth()
@@ -59,7 +61,7 @@ export class CampaignsController {
   @Get(':campaignId')
   @Roles('sales', 'deal_approver', 'compliance', 'finance_auditor', 'service')
   @ApiOperation({ summary: 'A campaign as of now, folded from its stream (ETag = revision)' })
-  @ApiOkResponse({ description: 'the campaign' })
+  @ApiResource(CampaignResponse, 'the campaign')
   async get(@Param('campaignId', UuidPipe) campaignId: string, @Res({ passthrough: true }) reply: FastifyReply) {
     const [state, revision] = await this.facts.stateWithRevision(campaignDecider, campaignStreamId(campaignId));
     if (revision === undefined) throw new ProblemException(404, 'CAMPAIGN_NOT_FOUND', `no campaign ${campaignId}`);

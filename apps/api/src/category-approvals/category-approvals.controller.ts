@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { categoryApprovalDecider, categoryApprovalStreamId, type CategoryApproval } from '#domain';
 import type { WriteResult } from '../commands/command-executor';
@@ -12,6 +12,8 @@ import { ProblemException } from '../http/problem';
 import { Write, etagOf, type WriteContext } from '../http/write-context';
 import { ExecuteCategoryApprovalCommand } from './category-approval.handler';
 import { RequestCategoryApprovalDto } from './category-approvals.dto';
+import { ApiResource } from '../http/responses';
+import { CategoryApprovalResponse } from './category-approvals.responses';
 
 @ApiTags('category approvals')
 @ApiBearerAuth()
@@ -44,7 +46,7 @@ export class CategoryApprovalsController {
   @Get(':category')
   @Roles('sales', 'deal_approver', 'compliance', 'finance_auditor', 'service')
   @ApiOperation({ summary: "The advertiser's approval of a category, folded from its stream (ETag = revision)" })
-  @ApiOkResponse({ description: 'the approval: status, validity and, while pending, who requested it' })
+  @ApiResource(CategoryApprovalResponse, 'the approval: status, validity and, while pending, who requested it')
   async get(
     @Param('advertiserId', UuidPipe) advertiserId: string,
     @Param('category', SlugPipe) category: string,

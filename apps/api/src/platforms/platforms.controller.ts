@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Put, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { PLATFORM_POLICY_STREAM, linkPolicyOf, platformPolicyDecider, type LinkPolicy } from '#domain';
 import { FactsReader } from '../commands/facts-reader';
@@ -11,6 +11,8 @@ import { SlugPipe } from '../http/pipes';
 import { Write, type WriteContext } from '../http/write-context';
 import { ChangeDomainsDto, CommercialLoadCapDto, LinkEligibleCategoryDto, RegisterPlatformDto } from './platforms.dto';
 import { ExecutePlatformPolicyCommand } from './platform-policy.handler';
+import { ApiResource } from '../http/responses';
+import { LinkPolicyResponse } from './platforms.responses';
 
 @ApiTags('platform policy')
 @ApiBearerAuth()
@@ -24,7 +26,7 @@ export class PlatformsController {
   @Get('platform-policy')
   @Roles('platform_admin', 'compliance', 'sales', 'deal_approver', 'finance_auditor', 'service')
   @ApiOperation({ summary: 'Registered link platforms, link-eligible categories and the commercial-load cap' })
-  @ApiOkResponse({ description: 'the current policy, folded from its stream' })
+  @ApiResource(LinkPolicyResponse, 'the current policy, folded from its stream')
   async policy(@Res({ passthrough: true }) reply: FastifyReply): Promise<LinkPolicy> {
     const [state, revision] = await this.facts.stateWithRevision(platformPolicyDecider, PLATFORM_POLICY_STREAM);
     if (revision !== undefined) void reply.header('etag', `W/"${revision.toString()}"`);
