@@ -26,13 +26,7 @@ const ioModules = [
 
 export default tseslint.config(
   {
-    ignores: [
-      'dist/',
-      'coverage/',
-      'node_modules/',
-      '.data/',
-      'test/support/embedded-postgres-binaries.js',
-    ],
+    ignores: ['dist/', 'coverage/', 'node_modules/', '.data/', 'test/support/embedded-postgres-binaries.js'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
