@@ -25,7 +25,9 @@ const ioModules = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', '.data/', 'test/support/embedded-postgres-binaries.js'] },
+  {
+    ignores: ['dist/', 'coverage/', 'node_modules/', '.data/', 'test/support/embedded-postgres-binaries.js'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -40,7 +42,7 @@ export default tseslint.config(
             {
               group: ['**/libs/*/src/**', '**/libs/**'],
               message:
-                "Import a library through its index: '#application', '#domain', '#event-store', '#read-models', '#runtime'.",
+                "Import a library through its index: '#application', '#domain', '#event-store', '#read-models', '#runtime', '#api-client'.",
             },
             { group: ['#*/**'], message: "Import a library through its index only (no deep '#lib/...' paths)." },
           ],

@@ -164,7 +164,7 @@ describe('audit export of a large log', () => {
     // hold it back a moment after the last write.
     while ((await t.eventStore.headPosition()) < last) await new Promise((resolve) => setTimeout(resolve, 20));
   }, 180_000);
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   it(`exports all ${TOTAL.toLocaleString('en')} events as NDJSON: line count and checksum match the log`, async () => {
     const [exported, expected] = await Promise.all([

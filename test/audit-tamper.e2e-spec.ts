@@ -82,7 +82,7 @@ describe('audit verification catches tampering', () => {
     // may hold it back a moment after the last write.
     while ((await t.eventStore.headPosition()) < last) await new Promise((resolve) => setTimeout(resolve, 20));
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   it('verifies the untampered log', async () => {
     expect(await verify('')).toMatchObject({ verified: true, streamsChecked: 6, eventsChecked: 22, brokenLinks: 0 });

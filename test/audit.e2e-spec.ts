@@ -293,7 +293,7 @@ describe('finance audit API over HTTP', () => {
     const last = BigInt(paused.headers['x-event-position']!);
     while ((await t.eventStore.headPosition()) < last) await new Promise((resolve) => setTimeout(resolve, 20));
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   describe('state as of a moment', () => {
     it('answers, for every remembered moment, what GET /v1/contracts/{id} answered then, by position and by time', async () => {

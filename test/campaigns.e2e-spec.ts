@@ -151,7 +151,7 @@ describe('campaigns over HTTP', () => {
       .set('authorization', compliance)
       .expect(200);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   it('creates a campaign under an active contract, allocating its budget first, and takes it to launch', async () => {
     const contractId = await activeContract('1000000');

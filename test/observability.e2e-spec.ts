@@ -9,7 +9,7 @@ describe('health, metrics and correlation ids over HTTP', () => {
     t = await startTestApp({ RUN_PROJECTOR: 'true' });
     sales = await t.as('sam', 'sales');
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   const register = (headers: Record<string, string> = {}) => {
     const advertiserId = randomUUID();

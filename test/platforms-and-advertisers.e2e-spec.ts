@@ -15,7 +15,7 @@ describe('platform policy and advertisers over HTTP', () => {
       t.as('cora', 'compliance'),
     ]);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   it('registers a platform and reads the policy with an ETag', async () => {
     const created = await t.http

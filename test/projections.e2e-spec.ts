@@ -125,7 +125,7 @@ describe('read models over HTTP', () => {
       .expect(ok(201));
     enabledAt = enabled.headers['x-event-position']!;
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   it('allows the link once the projection has the enabling command, and says how current it is', async () => {
     const response = await check(enabledAt).expect(200);

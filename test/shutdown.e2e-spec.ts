@@ -10,7 +10,7 @@ describe('the API process', () => {
   beforeAll(async () => {
     database = await createTestDatabase(undefined, 2);
   });
-  afterAll(() => database.drop());
+  afterAll(() => database?.drop());
 
   it('loses no acknowledged write when SIGTERM arrives under load', async () => {
     const port = await freePort();

@@ -4,10 +4,11 @@ import type { Pool } from 'pg';
 import request from 'supertest';
 import type { Role } from '#domain';
 import type { EventStore, RecordedEvent } from '#event-store';
-import { loadConfig, openRuntime } from '#runtime';
+import { loadConfig, openRuntime, type Runtime } from '#runtime';
 import { createApp } from '../../apps/api/src/create-app';
 import { mintToken } from '../../apps/api/src/http/tokens';
 import { createTestDatabase, serverUrl } from './postgres';
+import { closes, starts } from './resources';
 
 export interface TestApp {
   readonly app: NestFastifyApplication;
@@ -27,27 +28,42 @@ export interface TestApp {
  * The real application over real HTTP, on a fresh database of the PostgreSQL server (postgres mode),
  * so end-to-end specs exercise exactly what production runs.
  */
-export const startTestApp = async (env: Record<string, string> = {}): Promise<TestApp> => {
+export const startTestApp = (env: Record<string, string> = {}): Promise<TestApp> => starts(openTestApp(env));
+
+const openTestApp = async (env: Record<string, string>): Promise<TestApp> => {
   const database = await createTestDatabase(serverUrl(), 5);
   await database.pool.end();
   const secret = randomBytes(32).toString('hex');
   const config = loadConfig({ DATABASE_URL: database.url, JWT_SECRET: secret, PORT: '0', LOG_LEVEL: 'silent', ...env });
-  const runtime = await openRuntime(config);
-  const app = await createApp(runtime);
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  let runtime: Runtime | undefined;
+  let app: NestFastifyApplication | undefined;
+  // One close for every stage a start can reach, so a start that fails half-way leaves nothing open.
+  const close = closes(async () => {
+    try {
+      await (app ? app.close() : runtime?.close());
+    } finally {
+      await database.drop();
+    }
+  });
+  try {
+    runtime = await openRuntime(config);
+    app = await createApp(runtime);
+    await app.listen({ host: '127.0.0.1', port: 0 });
+  } catch (error) {
+    await close();
+    throw error;
+  }
   const baseUrl = await app.getUrl();
+  const { pool, eventStore } = runtime;
   return {
     app,
     http: request(baseUrl),
     baseUrl,
-    pool: runtime.pool,
-    eventStore: runtime.eventStore,
+    pool,
+    eventStore,
     as: async (userId, ...roles) =>
       `Bearer ${await mintToken({ secret, issuer: config.jwtIssuer, audience: config.jwtAudience, userId, roles })}`,
-    stream: (streamId) => runtime.eventStore.readStream(streamId),
-    close: async () => {
-      await app.close();
-      await database.drop();
-    },
+    stream: (streamId) => eventStore.readStream(streamId),
+    close,
   };
 };

@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Client, Pool } from 'pg';
+import { closes, starts } from './resources';
 
-/** The PostgreSQL server tests use; this kind of machine runs one on 127.0.0.1:5432. */
+/**
+ * The PostgreSQL server tests use: global-setup.ts keeps TEST_DATABASE_URL when a server answers
+ * there (default 127.0.0.1:5432), and otherwise points it at the embedded PostgreSQL it started.
+ */
 export const serverUrl = (): string => process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface TestDatabase {
@@ -17,9 +21,15 @@ const withDatabase = (url: string, database: string): string => {
   return parsed.toString();
 };
 
-/** A fresh, empty database on the server at `url`, so tests never see each other's rows. */
-export const createTestDatabase = async (url: string = serverUrl(), poolSize = 30): Promise<TestDatabase> => {
-  const name = `test_${randomBytes(6).toString('hex')}`;
+/**
+ * A fresh, empty database on the server at `url`, so tests never see each other's rows. Its name
+ * carries the run's id, so global-teardown.ts can drop it if its suite could not.
+ */
+export const createTestDatabase = (url: string = serverUrl(), poolSize = 30): Promise<TestDatabase> =>
+  starts(openTestDatabase(url, poolSize));
+
+const openTestDatabase = async (url: string, poolSize: number): Promise<TestDatabase> => {
+  const name = `test_${process.env.TEST_RUN_ID ?? 'adhoc'}_${randomBytes(6).toString('hex')}`;
   const admin = new Client({ connectionString: url });
   await admin.connect();
   try {
@@ -35,7 +45,7 @@ export const createTestDatabase = async (url: string = serverUrl(), poolSize = 3
   return {
     url: databaseUrl,
     pool,
-    drop: async () => {
+    drop: closes(async () => {
       if (!pool.ended) await pool.end();
       const dropper = new Client({ connectionString: url });
       await dropper.connect();
@@ -44,7 +54,7 @@ export const createTestDatabase = async (url: string = serverUrl(), poolSize = 3
       } finally {
         await dropper.end();
       }
-    },
+    }),
   };
 };
 

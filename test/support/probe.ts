@@ -15,15 +15,6 @@ export const probeSync = (script: string, timeoutMs = 20_000): string | undefine
   return output || (result.error ? result.error.message : `probe exited with ${String(result.status)}`);
 };
 
-export const postgresUnavailable = (url: string): string | undefined => {
-  const reason = probeSync(`
-    const { Client } = require('pg');
-    const client = new Client({ connectionString: ${JSON.stringify(url)}, connectionTimeoutMillis: 3000 });
-    client.connect().then(() => client.end()).then(() => process.exit(0), (error) => { console.log(error.message); process.exit(1); });
-  `);
-  return reason === undefined ? undefined : `no PostgreSQL at ${new URL(url).host} (${reason}); set TEST_DATABASE_URL`;
-};
-
 export const containerRuntimeUnavailable = (): string | undefined =>
   probeSync(`
     require('testcontainers').getContainerRuntimeClient()

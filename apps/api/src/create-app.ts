@@ -1,7 +1,7 @@
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { ProjectionLagService, ProjectorService } from '#application';
 import { migrate } from '#event-store';
@@ -11,6 +11,7 @@ import { logRequests, registerCorrelationId } from './http/correlation';
 import { HttpDrain } from './http/http-drain';
 import { ProblemFilter } from './http/problem.filter';
 import { API_MIGRATIONS } from './infrastructure/api-schema';
+import { buildOpenApiDocument } from './infrastructure/openapi';
 import { Metrics } from './observability/metrics';
 
 /** Builds the HTTP application on an open runtime; closing the app closes the runtime. */
@@ -43,18 +44,7 @@ export const createApp = async (runtime: Runtime): Promise<NestFastifyApplicatio
   app.useGlobalFilters(new ProblemFilter());
   app.enableShutdownHooks();
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('KA contracting API')
-      .setDescription(
-        'Direct key-account advertising: contracts, category approvals, external links, campaigns, audit.',
-      )
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'docs/openapi.json' });
   await app.init();
   return app;
 };

@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { ConfigError, loadConfig, openRuntime, type Config } from '#runtime';
+import { ProjectorService } from '../../api/src/projections/projector.service';
+import { startHealthServer } from './health-server';
 import { ProjectorModule } from './projector.module';
 
 const configOrExit = (): Config => {
@@ -31,7 +33,9 @@ const main = async (): Promise<void> => {
   const app = await NestFactory.createApplicationContext(ProjectorModule.forRuntime(runtime), { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
-  app.get(Logger).log(`projector running (${config.mode} mode)`);
+  const projector = app.get(ProjectorService);
+  await startHealthServer({ pool: runtime.pool, statuses: () => projector.statuses() }, config.host, config.port);
+  app.get(Logger).log(`projector running (${config.mode} mode), health on ${config.host}:${config.port}/health/live`);
 };
 
 main().catch((error: unknown) => {

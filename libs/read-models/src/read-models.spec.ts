@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ClientBase } from 'pg';
 import { PostgresEventStore, type RecordedEvent } from '#event-store';
 import { HistoryWriter, events, policySetup, type PlannedEvent } from '../../../bench/support/domain-history';
-import { createTestDatabase, serverUrl, type TestDatabase } from '../../../test/support/postgres';
-import { postgresUnavailable } from '../../../test/support/probe';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres';
 import { lockKeyOf } from './engine/advisory-lock';
 import { CheckpointWatcher } from './engine/checkpoint-watcher';
 import { readCheckpoint } from './engine/checkpoints';
@@ -15,9 +14,6 @@ import { KA_CLIENTS, kaClientsProjection } from './ka-clients/ka-clients.project
 import { LINK_PERMISSIONS, linkPermissionsProjection } from './link-permissions/link-permissions.projection';
 import { checkLinkPermission, listLinkPermissions } from './link-permissions/link-permissions.queries';
 import { READ_MODELS, migrateReadModels } from './read-models';
-
-const unavailable = postgresUnavailable(serverUrl());
-if (unavailable) console.warn(`SKIPPED read-model projections: ${unavailable}`);
 
 const TODAY = '2026-06-15';
 const check = { platform: 'taobao', category: 'beauty', url: 'https://item.taobao.com/123' };
@@ -40,7 +36,7 @@ const allowedClient = (advertiserId: string, contractId: string): PlannedEvent[]
   events.linkEnabled(contractId, 'taobao', ['beauty']),
 ];
 
-(unavailable ? describe.skip : describe)('read-model projections on PostgreSQL', () => {
+describe('read-model projections on PostgreSQL', () => {
   let database: TestDatabase;
   let store: PostgresEventStore;
   let writer: HistoryWriter;
@@ -79,9 +75,9 @@ const allowedClient = (advertiserId: string, contractId: string): PlannedEvent[]
   });
   afterAll(async () => {
     await Promise.all(runners.map((runner) => runner.stop()));
-    await watcher.close();
-    await store.close();
-    await database.drop();
+    await watcher?.close();
+    await store?.close();
+    await database?.drop();
   });
 
   it('projects a client: given its events, then its ka_clients row and its link permissions', async () => {

@@ -7,6 +7,8 @@ export interface EmbeddedPostgresOptions {
   /** The cluster lives in `<dataDir>/postgres`; created on first start. */
   readonly dataDir: string;
   readonly port: number;
+  /** Default 200: one API process with its pool, the projector and a few tools. */
+  readonly maxConnections?: number;
   readonly onLog?: (line: string) => void;
 }
 
@@ -100,7 +102,7 @@ export const startEmbeddedPostgres = async (options: EmbeddedPostgresOptions): P
     // PostgreSQL refuses to run as root; as root the library runs it as a 'postgres' system user.
     createPostgresUser: true,
     initdbFlags: ['--encoding=UTF8'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `max_connections=${options.maxConnections ?? 200}`],
     onLog: log,
     onError: (error) => log(String(error)),
   });

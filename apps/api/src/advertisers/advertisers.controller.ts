@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ExecuteAdvertiserCommand, FactsReader, type CommandContext, type WriteResult } from '#application';
 import { advertiserDecider, advertiserStreamId, type Advertiser } from '#domain';
@@ -10,6 +10,8 @@ import { UuidPipe } from '../http/pipes';
 import { ProblemException } from '../http/problem';
 import { Write, etagOf } from '../http/write-context';
 import { KaTierDto, RegisterAdvertiserDto, VerificationDto } from './advertisers.dto';
+import { ApiResource } from '../http/responses';
+import { AdvertiserResponse } from './advertisers.responses';
 
 @ApiTags('advertisers')
 @ApiBearerAuth()
@@ -48,7 +50,7 @@ export class AdvertisersController {
   @Get(':advertiserId')
   @Roles('sales', 'deal_approver', 'compliance', 'finance_auditor', 'service')
   @ApiOperation({ summary: 'An advertiser as of now, folded from its stream (ETag = revision)' })
-  @ApiOkResponse({ description: 'the advertiser' })
+  @ApiResource(AdvertiserResponse, 'the advertiser')
   async get(@Param('advertiserId', UuidPipe) advertiserId: string, @Res({ passthrough: true }) reply: FastifyReply) {
     const [state, revision] = await this.facts.stateWithRevision(advertiserDecider, advertiserStreamId(advertiserId));
     if (revision === undefined)

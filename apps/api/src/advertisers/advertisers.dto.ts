@@ -38,6 +38,7 @@ export class VerificationDto {
   @IsIn(['verified', 'rejected'])
   decision!: 'verified' | 'rejected';
 
+  @ApiPropertyOptional()
   @ValidateIf((dto: VerificationDto) => dto.decision === 'rejected' || dto.reason !== undefined)
   @Reason('required when rejecting')
   reason?: string;

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ExecuteCampaignCommand, FactsReader, type CommandContext, type WriteResult } from '#application';
 import { campaignDecider, campaignStreamId, type Campaign } from '#domain';
@@ -10,6 +10,8 @@ import { UuidPipe } from '../http/pipes';
 import { ProblemException } from '../http/problem';
 import { Write, etagOf } from '../http/write-context';
 import { CampaignBudgetDto, CreateCampaignDto, PolicySuspensionDto, SpendReportDto } from './campaigns.dto';
+import { ApiResource } from '../http/responses';
+import { CampaignResponse } from './campaigns.responses';
 
 @ApiTags('campaigns')
 @ApiBearerAuth()
@@ -56,7 +58,7 @@ export class CampaignsController {
   @Get(':campaignId')
   @Roles('sales', 'deal_approver', 'compliance', 'finance_auditor', 'service')
   @ApiOperation({ summary: 'A campaign as of now, folded from its stream (ETag = revision)' })
-  @ApiOkResponse({ description: 'the campaign' })
+  @ApiResource(CampaignResponse, 'the campaign')
   async get(@Param('campaignId', UuidPipe) campaignId: string, @Res({ passthrough: true }) reply: FastifyReply) {
     const [state, revision] = await this.facts.stateWithRevision(campaignDecider, campaignStreamId(campaignId));
     if (revision === undefined) throw new ProblemException(404, 'CAMPAIGN_NOT_FOUND', `no campaign ${campaignId}`);

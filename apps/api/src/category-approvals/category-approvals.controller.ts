@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ExecuteCategoryApprovalCommand, FactsReader, type CommandContext, type WriteResult } from '#application';
 import { categoryApprovalDecider, categoryApprovalStreamId, type CategoryApproval } from '#domain';
@@ -10,6 +10,8 @@ import { SlugPipe, UuidPipe } from '../http/pipes';
 import { ProblemException } from '../http/problem';
 import { Write, etagOf } from '../http/write-context';
 import { RequestCategoryApprovalDto } from './category-approvals.dto';
+import { ApiResource } from '../http/responses';
+import { CategoryApprovalResponse } from './category-approvals.responses';
 
 @ApiTags('category approvals')
 @ApiBearerAuth()
@@ -42,7 +44,7 @@ export class CategoryApprovalsController {
   @Get(':category')
   @Roles('sales', 'deal_approver', 'compliance', 'finance_auditor', 'service')
   @ApiOperation({ summary: "The advertiser's approval of a category, folded from its stream (ETag = revision)" })
-  @ApiOkResponse({ description: 'the approval: status, validity and, while pending, who requested it' })
+  @ApiResource(CategoryApprovalResponse, 'the approval: status, validity and, while pending, who requested it')
   async get(
     @Param('advertiserId', UuidPipe) advertiserId: string,
     @Param('category', SlugPipe) category: string,

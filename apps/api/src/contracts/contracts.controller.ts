@@ -12,7 +12,7 @@ import {
   type PipeTransform,
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ExecuteContractCommand, FactsReader, type CommandContext, type WriteResult } from '#application';
 import { contractDecider, contractStreamId, type Contract } from '#domain';
@@ -28,6 +28,8 @@ import {
   ReviseContractDto,
   type AmendmentChangesDto,
 } from './contracts.dto';
+import { ApiResource } from '../http/responses';
+import { ContractResponse } from './contracts.responses';
 
 /** A version in the path is a positive integer; whether it names the pending amendment is the decider's call. */
 @Injectable()
@@ -76,7 +78,7 @@ export class ContractsController {
   @Get(':contractId')
   @Roles('sales', 'deal_approver', 'compliance', 'finance_auditor')
   @ApiOperation({ summary: 'A contract as of now, folded from its stream (ETag = revision)' })
-  @ApiOkResponse({ description: 'the contract: status, terms, version, pending amendment, enabled links, allocations' })
+  @ApiResource(ContractResponse, 'the contract: status, terms, version, pending amendment, enabled links, allocations')
   async get(@Param('contractId', UuidPipe) contractId: string, @Res({ passthrough: true }) reply: FastifyReply) {
     const [state, revision] = await this.facts.stateWithRevision(contractDecider, contractStreamId(contractId));
     if (revision === undefined) throw new ProblemException(404, 'CONTRACT_NOT_FOUND', `no contract ${contractId}`);

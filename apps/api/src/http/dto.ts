@@ -72,8 +72,6 @@ export class WriteResponseDto {
   events!: string[];
 }
 
-const PROBLEM = { description: 'problem+json (RFC 9457)', content: { 'application/problem+json': {} } };
-
 /** A route that records a command: shared response handling (ETag, position, idempotency) and docs. */
 export const WriteRoute = (created = false) =>
   applyDecorators(
@@ -93,14 +91,8 @@ export const WriteRoute = (created = false) =>
       required: false,
       description: 'stored with the events; generated when absent',
     }),
+    // The error responses (problem+json) are added to every route by infrastructure/openapi.ts.
     ApiResponse({ status: created ? 201 : 200, type: WriteResponseDto, description: 'recorded' }),
-    ApiResponse({ status: 400, ...PROBLEM }),
-    ApiResponse({ status: 401, ...PROBLEM }),
-    ApiResponse({ status: 403, ...PROBLEM }),
-    ApiResponse({ status: 404, ...PROBLEM }),
-    ApiResponse({ status: 409, ...PROBLEM }),
-    ApiResponse({ status: 412, ...PROBLEM }),
-    ApiResponse({ status: 503, ...PROBLEM }),
   );
 
 /** A state transition posted as a sub-resource (DESIGN.md section 6): POST, 200, its command's roles, its docs. */

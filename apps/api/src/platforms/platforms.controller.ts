@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Put, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ExecutePlatformPolicyCommand, FactsReader, type CommandContext, type WriteResult } from '#application';
 import { PLATFORM_POLICY_STREAM, linkPolicyOf, platformPolicyDecider, type LinkPolicy } from '#domain';
@@ -9,6 +9,8 @@ import { ReasonDto, Transition, WriteRoute } from '../http/dto';
 import { SlugPipe } from '../http/pipes';
 import { Write } from '../http/write-context';
 import { ChangeDomainsDto, CommercialLoadCapDto, LinkEligibleCategoryDto, RegisterPlatformDto } from './platforms.dto';
+import { ApiResource } from '../http/responses';
+import { LinkPolicyResponse } from './platforms.responses';
 
 @ApiTags('platform policy')
 @ApiBearerAuth()
@@ -22,7 +24,7 @@ export class PlatformsController {
   @Get('platform-policy')
   @Roles('platform_admin', 'compliance', 'sales', 'deal_approver', 'finance_auditor', 'service')
   @ApiOperation({ summary: 'Registered link platforms, link-eligible categories and the commercial-load cap' })
-  @ApiOkResponse({ description: 'the current policy, folded from its stream' })
+  @ApiResource(LinkPolicyResponse, 'the current policy, folded from its stream')
   async policy(@Res({ passthrough: true }) reply: FastifyReply): Promise<LinkPolicy> {
     const [state, revision] = await this.facts.stateWithRevision(platformPolicyDecider, PLATFORM_POLICY_STREAM);
     if (revision !== undefined) void reply.header('etag', `W/"${revision.toString()}"`);

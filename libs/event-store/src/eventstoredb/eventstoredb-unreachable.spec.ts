@@ -20,7 +20,7 @@ describe('EventStoreDbEventStore without a reachable server', () => {
     store = EventStoreDbEventStore.fromConnectionString(`esdb://127.0.0.1:${await closedPort()}?tls=false`);
   });
 
-  afterAll(() => store.close());
+  afterAll(() => store?.close());
 
   const event = { eventId: '6b0e8f84-4f5c-4a4b-9d0f-0c6f2b1b7a11', type: 'Happened', data: {}, metadata: {} };
 

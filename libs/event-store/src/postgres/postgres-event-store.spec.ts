@@ -1,13 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, serverUrl, type TestDatabase } from '../../../../test/support/postgres';
-import { announceSkip, postgresUnavailable } from '../../../../test/support/probe';
+import { createTestDatabase, type TestDatabase } from '../../../../test/support/postgres';
 import { START, type RecordedEvent, type StoredEvent } from '../event-store';
 import { PostgresEventStore } from './postgres-event-store';
 
-const unavailable = postgresUnavailable(serverUrl());
-if (unavailable) announceSkip('PostgreSQL event store specifics', unavailable);
-
-(unavailable ? describe.skip : describe)('PostgresEventStore specifics', () => {
+describe('PostgresEventStore specifics', () => {
   let database: TestDatabase;
   let store: PostgresEventStore;
 
@@ -16,8 +12,8 @@ if (unavailable) announceSkip('PostgreSQL event store specifics', unavailable);
     store = await PostgresEventStore.create(database.pool, { idlePollMs: 600_000 });
   });
   afterAll(async () => {
-    await store.close();
-    await database.drop();
+    await store?.close();
+    await database?.drop();
   });
 
   const event = (type: string) => ({ eventId: randomUUID(), type, data: {}, metadata: {} });
