@@ -16,7 +16,7 @@ import {
   ValidateBy,
 } from 'class-validator';
 import { epochMs } from '#domain';
-import { LowercaseUuid } from '../http/dto';
+import { LowercaseUuid, PlainText } from '../http/dto';
 import { BREAK_REASONS } from './chain-verifier';
 import { EXPORT_COLUMNS, EXPORT_FORMATS, type ExportFormat } from './export-format';
 
@@ -103,6 +103,7 @@ export class LogFilterQueryDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
+  @PlainText()
   actor?: string;
 
   @ApiPropertyOptional({ description: 'metadata.recordedAt at or after (UTC)', example: '2027-01-01T00:00:00Z' })
@@ -154,6 +155,7 @@ export class AsOfQueryDto {
   @IsOptional()
   @IsString()
   @MaxLength(64)
+  @PlainText()
   asOf?: string;
 }
 

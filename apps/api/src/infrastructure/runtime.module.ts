@@ -28,8 +28,12 @@ export class RuntimeModule {
           useValue: new TokenVerifier({
             secret: runtime.jwtSecret,
             publicKeyPem: runtime.config.jwtPublicKey,
+            jwksUrl: runtime.config.jwtJwksUrl,
+            jwksCooldownSeconds: runtime.config.jwtJwksCooldownSeconds,
             issuer: runtime.config.jwtIssuer,
             audience: runtime.config.jwtAudience,
+            maxLifetimeSeconds: runtime.config.jwtMaxLifetimeSeconds,
+            clockSkewSeconds: runtime.config.jwtClockSkewSeconds,
           }),
         },
         RuntimeCloser,

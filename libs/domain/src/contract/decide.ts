@@ -1,5 +1,14 @@
 import type { AdvertiserStanding, CategoryStanding, ContractStatus, LinkPolicy, Role } from '../shared';
-import { BusinessRuleViolation, NotFound, NotPermitted, dateOf, ownValue, requireRole, requiredText } from '../shared';
+import {
+  BusinessRuleViolation,
+  NotFound,
+  NotPermitted,
+  dateOf,
+  ownValue,
+  requireRole,
+  requiredText,
+  sameUser,
+} from '../shared';
 import type {
   AdjustCampaignBudget,
   AllocateCampaignBudget,
@@ -455,7 +464,7 @@ const requireStatus = (
 };
 
 const requireNotAuthor = (command: ContractCommand, state: ExistingContract, verb: string): void => {
-  if (state.authors.includes(command.metadata.actor.userId)) {
+  if (state.authors.some((author) => sameUser(author, command.metadata.actor.userId))) {
     throw new NotPermitted(
       'FOUR_EYES',
       `You drafted, revised or submitted contract ${state.contractId}, so you cannot ${verb} it; ask another deal approver.`,
@@ -464,7 +473,7 @@ const requireNotAuthor = (command: ContractCommand, state: ExistingContract, ver
 };
 
 const requireNotProposer = (command: ContractCommand, amendment: PendingAmendment, verb: string): void => {
-  if (amendment.proposedBy === command.metadata.actor.userId) {
+  if (sameUser(amendment.proposedBy, command.metadata.actor.userId)) {
     throw new NotPermitted(
       'FOUR_EYES',
       `You proposed amendment version ${amendment.version}, so you cannot ${verb} it; ask another deal approver.`,
