@@ -21,7 +21,7 @@ export const MONEY = /^(0|[1-9][0-9]{0,17})$/;
 export const CALENDAR_DATE = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
 
 const CONTROL_OR_LONE_SURROGATE = /[\p{Cc}\p{Cs}]/u;
-const CONTROL_BUT_LINE_BREAK_OR_TAB_OR_LONE_SURROGATE = /[\p{Cs}\0-\x08\x0b-\x1f\x7f-\x9f]/u;
+const CONTROL_BUT_LINE_BREAK_OR_TAB_OR_LONE_SURROGATE = /(?![\n\t])[\p{Cc}\p{Cs}]/u;
 
 /**
  * Text a person can read: no control characters (NUL above all, which PostgreSQL refuses to store
