@@ -161,9 +161,9 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
     rateLimit: {
       enabled: rateLimitEnabled !== 'false',
       windowSeconds: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
-      perUser: integer(env, 'RATE_LIMIT_PER_USER', 3_000, 1, 100_000_000),
+      perUser: integer(env, 'RATE_LIMIT_PER_USER', 6_000, 1, 100_000_000),
       perService: integer(env, 'RATE_LIMIT_PER_SERVICE', 60_000, 1, 100_000_000),
-      perAddress: integer(env, 'RATE_LIMIT_PER_ADDRESS', 600, 1, 100_000_000),
+      perAddress: integer(env, 'RATE_LIMIT_PER_ADDRESS', 1_200, 1, 100_000_000),
     },
     runProjector: runProjector === undefined ? mode === 'embedded' : runProjector === 'true',
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
