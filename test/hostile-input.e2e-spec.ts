@@ -271,6 +271,9 @@ describe('hostile input over HTTP', () => {
         'URI_TOO_LONG',
       ));
 
+    it('answers a URL that does not decode with 400 problem+json', () =>
+      refused(() => t.http.post('/v1/contracts/%/submission').set('authorization', sales), 400, 'BAD_URL'));
+
     it('answers headers over the size limit with 431 problem+json', async () => {
       const url = new URL('/v1/advertisers', t.baseUrl);
       const answer = await new Promise<{ status: number; contentType: string; body: string }>((resolve, reject) => {
