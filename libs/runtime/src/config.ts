@@ -123,13 +123,23 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
     throw new ConfigError('JWT_PUBLIC_KEY', 'must be a PEM public key (-----BEGIN PUBLIC KEY-----)');
   }
   const jwtJwksUrl = url(env, 'JWT_JWKS_URL', ['https:', 'http:']);
-  if ([jwtSecret, jwtPublicKey, jwtJwksUrl].filter((key) => key !== undefined).length > 1) {
-    throw new ConfigError('JWT_SECRET', ', JWT_PUBLIC_KEY and JWT_JWKS_URL are exclusive: set one');
+  const keySettings = (
+    [
+      ['JWT_SECRET', jwtSecret],
+      ['JWT_PUBLIC_KEY', jwtPublicKey],
+      ['JWT_JWKS_URL', jwtJwksUrl],
+    ] as const
+  ).filter(([, value]) => value !== undefined);
+  if (keySettings.length > 1) {
+    throw new ConfigError(
+      keySettings[1]![0],
+      `cannot be combined with ${keySettings[0]![0]}: set one of JWT_SECRET, JWT_PUBLIC_KEY, JWT_JWKS_URL`,
+    );
   }
-  if (mode !== 'embedded' && jwtSecret === undefined && jwtPublicKey === undefined && jwtJwksUrl === undefined) {
+  if (mode !== 'embedded' && keySettings.length === 0) {
     throw new ConfigError(
       'JWT_SECRET',
-      `, JWT_PUBLIC_KEY or JWT_JWKS_URL is required in ${mode} mode (only embedded mode generates a secret)`,
+      `(or JWT_PUBLIC_KEY, or JWT_JWKS_URL) is required in ${mode} mode (only embedded mode generates a secret)`,
     );
   }
   const rateLimitEnabled = text(env, 'RATE_LIMIT_ENABLED');
