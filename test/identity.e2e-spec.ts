@@ -230,6 +230,7 @@ describe('tokens from an identity provider (JWKS)', () => {
   let jwks: Server;
   let served: JWK[] = [];
   let fetches = 0;
+  let jwksPort = 0;
 
   const keyPair = async (kid: string) => {
     const { privateKey, publicKey } = await generateKeyPair('ES256');
@@ -260,10 +261,10 @@ describe('tokens from an identity provider (JWKS)', () => {
       response.end(JSON.stringify({ keys: served }));
     });
     await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
-    const { port } = jwks.address() as AddressInfo;
+    jwksPort = (jwks.address() as AddressInfo).port;
     t = await startTestApp({
       JWT_SECRET: '',
-      JWT_JWKS_URL: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+      JWT_JWKS_URL: `http://127.0.0.1:${jwksPort}/.well-known/jwks.json`,
       // Refetch at once for an unknown kid, so the rotation below needs no waiting.
       JWT_JWKS_COOLDOWN_SECONDS: '0',
     });
@@ -290,6 +291,20 @@ describe('tokens from an identity provider (JWKS)', () => {
     expect(await status(await tokenFrom(second))).toBe(404);
     expect(fetches).toBe(fetchesBefore + 1);
     expect(await status(await tokenFrom(first))).toBe(401);
+  });
+
+  it('answers 503 while the key set cannot be fetched, and recovers', async () => {
+    const third = await keyPair('key-2026-3');
+    const unreachable = served;
+    jwks.closeAllConnections();
+    await new Promise((resolve) => jwks.close(resolve));
+    const response = await t.http.get(`/v1/contracts/${randomUUID()}`).set('authorization', await tokenFrom(third));
+    expect(response.status).toBe(503);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.body.code).toBe('KEYS_UNAVAILABLE');
+    served = [...unreachable, third.jwk];
+    await new Promise<void>((resolve) => jwks.listen(jwksPort, '127.0.0.1', resolve));
+    expect(await status(await tokenFrom(third))).toBe(404);
   });
 
   it('refuses an HS256 token once keys come from the provider', async () => {
