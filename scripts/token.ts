@@ -3,7 +3,7 @@ import { ROLES, type Role } from '#domain';
 import { ConfigError, developmentSecret, loadConfig } from '#runtime';
 import { mintToken } from '../apps/api/src/http/tokens';
 
-const usage = `usage: npm run token -- --user <id> --roles <role,role> [--expires 8h]
+const usage = `usage: npm run token -- --user <id> --roles <role,role> [--expires 8h (at most JWT_MAX_LIFETIME_SECONDS)]
 roles: ${ROLES.join(', ')}`;
 
 /** Mints a development token with the secret the API verifies (JWT_SECRET, or the embedded one under DATA_DIR). */
@@ -18,8 +18,8 @@ const main = async (): Promise<void> => {
     process.exit(2);
   }
   const config = loadConfig();
-  if (config.jwtPublicKey) {
-    console.error('JWT_PUBLIC_KEY is set: tokens come from your identity provider, not from this tool');
+  if (config.jwtPublicKey || config.jwtJwksUrl) {
+    console.error('JWT_PUBLIC_KEY or JWT_JWKS_URL is set: tokens come from your identity provider, not from this tool');
     process.exit(2);
   }
   const secret = config.jwtSecret ?? (await developmentSecret(config.dataDir));

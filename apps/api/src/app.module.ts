@@ -60,8 +60,12 @@ export class AppModule {
             new TokenVerifier({
               secret: jwtSecret,
               publicKeyPem: config.jwtPublicKey,
+              jwksUrl: config.jwtJwksUrl,
+              jwksCooldownSeconds: config.jwtJwksCooldownSeconds,
               issuer: config.jwtIssuer,
               audience: config.jwtAudience,
+              maxLifetimeSeconds: config.jwtMaxLifetimeSeconds,
+              clockSkewSeconds: config.jwtClockSkewSeconds,
             }),
         },
         Metrics,

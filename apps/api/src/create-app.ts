@@ -1,4 +1,4 @@
-import { ValidationPipe } from '@nestjs/common';
+import { Logger as NestLogger, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -7,9 +7,14 @@ import { ProjectionLagService, ProjectorService } from '#application';
 import { migrate } from '#event-store';
 import type { Runtime } from '#runtime';
 import { AppModule } from './app.module';
+import { registerAuthentication } from './http/authentication';
 import { logRequests, registerCorrelationId } from './http/correlation';
+import { clientErrorHandler, frameworkErrorHandler } from './http/framework-errors';
 import { HttpDrain } from './http/http-drain';
+import { registerJsonBody } from './http/json-body';
 import { ProblemFilter } from './http/problem.filter';
+import { registerRateLimit } from './http/rate-limit';
+import { TokenVerifier } from './http/tokens';
 import { API_MIGRATIONS } from './infrastructure/api-schema';
 import { buildOpenApiDocument } from './infrastructure/openapi';
 import { Metrics } from './observability/metrics';
@@ -21,15 +26,21 @@ export const createApp = async (runtime: Runtime): Promise<NestFastifyApplicatio
     bodyLimit: runtime.config.bodyLimitBytes,
     // On shutdown, idle keep-alive sockets are closed at once; requests in flight are finished.
     forceCloseConnections: 'idle',
+    // Errors Fastify and Node answer before any route runs get problem+json like every other error.
+    frameworkErrors: frameworkErrorHandler(new NestLogger('FastifyAdapter')),
+    clientErrorHandler,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRuntime(runtime), adapter, {
     bufferLogs: true,
     // Requests arriving once shutdown has begun get 503 with Connection: close, so clients go elsewhere.
     return503OnClosing: true,
+    // registerJsonBody below is the only body parser: JSON in UTF-8, with depth and size limits.
+    bodyParser: false,
   });
   app.useLogger(app.get(Logger));
   const fastify = app.getHttpAdapter().getInstance();
   registerCorrelationId(fastify);
+  registerJsonBody(fastify, runtime.config.bodyLimitBytes);
   app.get(HttpDrain).register(fastify);
   const metrics = app.get(Metrics);
   metrics.instrument(fastify);
@@ -40,6 +51,8 @@ export const createApp = async (runtime: Runtime): Promise<NestFastifyApplicatio
     () => projector.statuses(),
   );
   logRequests(fastify, app.get(Logger));
+  registerAuthentication(fastify, app.get(TokenVerifier));
+  await registerRateLimit(fastify, runtime.config.rateLimit);
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new ProblemFilter());
   app.enableShutdownHooks();

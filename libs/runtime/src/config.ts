@@ -23,6 +23,15 @@ export interface Config {
   readonly jwtPublicKey: string | undefined;
   readonly jwtIssuer: string;
   readonly jwtAudience: string;
+  /** An identity provider's JWKS endpoint; keys are cached and a new `kid` triggers a refetch. */
+  readonly jwtJwksUrl: string | undefined;
+  /** Least time between two JWKS fetches caused by unknown `kid`s. */
+  readonly jwtJwksCooldownSeconds: number;
+  /** Longest `exp - iat` a token may have (without `iat`: `exp - now`). */
+  readonly jwtMaxLifetimeSeconds: number;
+  /** Tolerance for `exp`, `nbf` and an `iat` in the future. */
+  readonly jwtClockSkewSeconds: number;
+  readonly rateLimit: RateLimitSettings;
   /** Whether this process also runs the projections (the projector app always does). */
   readonly runProjector: boolean;
   readonly logLevel: LogLevel;
@@ -30,6 +39,15 @@ export interface Config {
   readonly readyMaxProjectionLagSeconds: number;
   /** PEM Ed25519 private key signing audit checkpoints; in embedded mode one is generated under the data directory. */
   readonly auditSigningKey: string | undefined;
+}
+
+/** Requests per window: per token subject, per service subject, per client address without a valid token. */
+export interface RateLimitSettings {
+  readonly enabled: boolean;
+  readonly windowSeconds: number;
+  readonly perUser: number;
+  readonly perService: number;
+  readonly perAddress: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -157,14 +175,29 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
   if (jwtPublicKey !== undefined && !jwtPublicKey.includes('-----BEGIN PUBLIC KEY-----')) {
     throw new ConfigError('JWT_PUBLIC_KEY', 'must be a PEM public key (-----BEGIN PUBLIC KEY-----)');
   }
-  if (jwtSecret !== undefined && jwtPublicKey !== undefined) {
-    throw new ConfigError('JWT_SECRET', 'and JWT_PUBLIC_KEY are exclusive: set one');
+  const jwtJwksUrl = url(env, 'JWT_JWKS_URL', ['https:', 'http:']);
+  const keySettings = (
+    [
+      ['JWT_SECRET', jwtSecret],
+      ['JWT_PUBLIC_KEY', jwtPublicKey],
+      ['JWT_JWKS_URL', jwtJwksUrl],
+    ] as const
+  ).filter(([, value]) => value !== undefined);
+  if (keySettings.length > 1) {
+    throw new ConfigError(
+      keySettings[1]![0],
+      `cannot be combined with ${keySettings[0]![0]}: set one of JWT_SECRET, JWT_PUBLIC_KEY, JWT_JWKS_URL`,
+    );
   }
-  if (mode !== 'embedded' && jwtSecret === undefined && jwtPublicKey === undefined) {
+  if (mode !== 'embedded' && keySettings.length === 0) {
     throw new ConfigError(
       'JWT_SECRET',
-      `or JWT_PUBLIC_KEY is required in ${mode} mode (only embedded mode generates one)`,
+      `(or JWT_PUBLIC_KEY, or JWT_JWKS_URL) is required in ${mode} mode (only embedded mode generates a secret)`,
     );
+  }
+  const rateLimitEnabled = text(env, 'RATE_LIMIT_ENABLED');
+  if (rateLimitEnabled !== undefined && !['true', 'false'].includes(rateLimitEnabled)) {
+    throw new ConfigError('RATE_LIMIT_ENABLED', `must be true or false (got "${rateLimitEnabled}")`);
   }
   const runProjector = text(env, 'RUN_PROJECTOR');
   if (runProjector !== undefined && !['true', 'false'].includes(runProjector)) {
@@ -189,6 +222,17 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
     jwtPublicKey: jwtPublicKey?.replace(/\\n/g, '\n'),
     jwtIssuer: text(env, 'JWT_ISSUER') ?? 'ka-contracting',
     jwtAudience: text(env, 'JWT_AUDIENCE') ?? 'ka-contracting-api',
+    jwtJwksUrl,
+    jwtJwksCooldownSeconds: integer(env, 'JWT_JWKS_COOLDOWN_SECONDS', 30, 0, 3_600),
+    jwtMaxLifetimeSeconds: integer(env, 'JWT_MAX_LIFETIME_SECONDS', 86_400, 60, 31_536_000),
+    jwtClockSkewSeconds: integer(env, 'JWT_CLOCK_SKEW_SECONDS', 60, 0, 600),
+    rateLimit: {
+      enabled: rateLimitEnabled !== 'false',
+      windowSeconds: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
+      perUser: integer(env, 'RATE_LIMIT_PER_USER', 6_000, 1, 100_000_000),
+      perService: integer(env, 'RATE_LIMIT_PER_SERVICE', 60_000, 1, 100_000_000),
+      perAddress: integer(env, 'RATE_LIMIT_PER_ADDRESS', 1_200, 1, 100_000_000),
+    },
     runProjector: runProjector === undefined ? mode === 'embedded' : runProjector === 'true',
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     readyMaxProjectionLagSeconds: integer(env, 'READY_MAX_PROJECTION_LAG_SECONDS', 60, 1, 86_400),

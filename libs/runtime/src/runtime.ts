@@ -40,7 +40,10 @@ export const openRuntime = async (config: Config, log: (line: string) => void = 
   try {
     const eventStore = await openEventStore(config, pool);
     const jwtSecret =
-      config.jwtSecret ?? (config.jwtPublicKey === undefined ? await developmentSecret(config.dataDir) : undefined);
+      config.jwtSecret ??
+      (config.jwtPublicKey === undefined && config.jwtJwksUrl === undefined
+        ? await developmentSecret(config.dataDir)
+        : undefined);
     return {
       config,
       pool,

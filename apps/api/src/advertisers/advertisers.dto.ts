@@ -1,11 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
+import { IsIn, IsNotEmpty, IsString, MaxLength, ValidateIf } from 'class-validator';
 import { KA_TIERS } from '#domain';
-import { LowercaseUuid, Reason } from '../http/dto';
+import { LowercaseUuid, Omittable, PlainText, Reason, UserIdText } from '../http/dto';
 
 export class RegisterAdvertiserDto {
   @ApiPropertyOptional({ description: 'client-chosen id (lowercase UUID); the server picks one when absent' })
-  @IsOptional()
+  @Omittable()
   @LowercaseUuid()
   advertiserId?: string;
 
@@ -13,12 +13,14 @@ export class RegisterAdvertiserDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
+  @PlainText()
   legalName!: string;
 
   @ApiProperty({ description: 'business registration number', example: '91310000MA1FL0XX1X' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(64)
+  @PlainText()
   registrationNumber!: string;
 
   @ApiProperty({ enum: KA_TIERS })
@@ -26,10 +28,11 @@ export class RegisterAdvertiserDto {
   kaTier!: string;
 
   @ApiPropertyOptional({ description: 'the salesperson who owns the account; defaults to the caller' })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @IsNotEmpty()
   @MaxLength(128)
+  @UserIdText()
   salesOwnerId?: string;
 }
 

@@ -19,7 +19,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { epochMs } from '#domain';
-import { LowercaseUuid } from '../http/dto';
+import { LowercaseUuid, PlainText } from '../http/dto';
 import { ANOMALY_REASONS, BREAK_REASONS } from './chain-verifier';
 import { CHECKPOINT_ENTRY, CHECKPOINT_FORMAT, PROBLEM_KINDS, type CheckpointScope } from './checkpoints';
 import { EXPORT_COLUMNS, EXPORT_FORMATS, type ExportFormat } from './export-format';
@@ -107,6 +107,7 @@ export class LogFilterQueryDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
+  @PlainText()
   actor?: string;
 
   @ApiPropertyOptional({ description: 'metadata.recordedAt at or after (UTC)', example: '2027-01-01T00:00:00Z' })
@@ -168,6 +169,7 @@ export class AsOfQueryDto {
   @IsOptional()
   @IsString()
   @MaxLength(64)
+  @PlainText()
   asOf?: string;
 }
 

@@ -1,18 +1,9 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  IsISO8601,
-  IsNotEmpty,
-  IsObject,
-  IsOptional,
-  IsString,
-  Matches,
-  MaxLength,
-  ValidateNested,
-} from 'class-validator';
+import { IsISO8601, IsNotEmpty, IsObject, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { AD_LABEL_MAX_LENGTH } from '#domain';
-import { LowercaseUuid, MinorUnits, Reason, Slug } from '../http/dto';
+import { LowercaseUuid, MinorUnits, Omittable, PlainText, Reason, Slug } from '../http/dto';
 
 const UTC_INSTANT = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?Z$/;
 
@@ -40,6 +31,7 @@ export class LinkTargetDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(2048)
+  @PlainText()
   url!: string;
 }
 
@@ -49,7 +41,7 @@ export class CreateCampaignDto {
       'client-chosen id (lowercase UUID); without one the server derives it from the Idempotency-Key, or picks one',
     format: 'uuid',
   })
-  @IsOptional()
+  @Omittable()
   @LowercaseUuid()
   campaignId?: string;
 
@@ -72,7 +64,7 @@ export class CreateCampaignDto {
   endsAt!: string;
 
   @ApiPropertyOptional({ type: LinkTargetDto, description: 'outbound shopping link; needs the link enabled' })
-  @IsOptional()
+  @Omittable()
   @IsObject()
   @ValidateNested()
   @Type(() => LinkTargetDto)
@@ -82,6 +74,7 @@ export class CreateCampaignDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(AD_LABEL_MAX_LENGTH)
+  @PlainText()
   adLabel!: string;
 }
 
@@ -98,6 +91,7 @@ export class SpendReportDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(128)
+  @PlainText()
   batchId!: string;
 
   @MinorUnits('spend in the batch', '12500')

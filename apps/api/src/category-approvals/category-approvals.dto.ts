@@ -1,7 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
-import { CalendarDateField } from '../http/dto';
-import { Slug } from '../http/dto';
+import { CalendarDateField, PlainText, Slug } from '../http/dto';
 
 export class RequestCategoryApprovalDto {
   @Slug('a link-eligible product category', 'beauty')
@@ -11,6 +10,7 @@ export class RequestCategoryApprovalDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
+  @PlainText()
   licenceRef!: string;
 
   @CalendarDateField('last day the licence is valid; after it the approval lapses', '2028-12-31')

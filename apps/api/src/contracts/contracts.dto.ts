@@ -7,15 +7,14 @@ import {
   ArrayUnique,
   IsDefined,
   IsObject,
-  IsOptional,
   IsString,
   Matches,
   ValidateNested,
 } from 'class-validator';
-import { CalendarDateField, LowercaseUuid, MinorUnits, SLUG, Slug } from '../http/dto';
+import { CalendarDateField, LowercaseUuid, MinorUnits, Omittable, Slug, SLUG } from '../http/dto';
 
 /** Goes above the field's own decorators so that it documents the field as optional. */
-const Optional = () => applyDecorators(IsOptional(), ApiPropertyOptional());
+const Optional = () => applyDecorators(Omittable(), ApiPropertyOptional());
 
 const Slugs = (description: string, example: string[]) =>
   applyDecorators(
@@ -42,7 +41,7 @@ export class DraftContractDto {
     description: 'client-chosen id (lowercase UUID); the server picks one when absent',
     format: 'uuid',
   })
-  @IsOptional()
+  @Omittable()
   @LowercaseUuid()
   contractId?: string;
 

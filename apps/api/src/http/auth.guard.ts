@@ -4,7 +4,6 @@ import { ApiExtension } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { COMMAND_ROLES, type Actor, type DomainCommandType, type Role } from '#domain';
 import { ProblemException } from './problem';
-import { InvalidToken, TokenVerifier } from './tokens';
 
 const ROLES_KEY = 'ka:roles';
 const PUBLIC_KEY = 'ka:public';
@@ -20,35 +19,22 @@ export const Roles = (...roles: readonly Role[]) =>
 export const Issues = (command: DomainCommandType) => Roles(...COMMAND_ROLES[command]);
 export const Public = () => SetMetadata(PUBLIC_KEY, true);
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    actor?: Actor;
-  }
-}
-
 const unauthenticated = (detail: string) =>
   new ProblemException(401, 'UNAUTHENTICATED', detail, { 'www-authenticate': 'Bearer realm="ka-contracting"' });
 
+/** The token was verified by the authentication hook (authentication.ts); this decides per route. */
 @Injectable()
 export class AuthGuard implements CanActivate {
-  constructor(
-    private readonly reflector: Reflector,
-    private readonly verifier: TokenVerifier,
-  ) {}
+  constructor(private readonly reflector: Reflector) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  canActivate(context: ExecutionContext): boolean {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const header = request.headers.authorization;
-    const token = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : undefined;
-    if (!token) throw unauthenticated('send Authorization: Bearer <token>');
-    try {
-      request.actor = await this.verifier.verify(token);
-    } catch (error) {
-      if (error instanceof InvalidToken) throw unauthenticated(`the bearer token is not valid (${error.message})`);
-      throw error;
+    if (request.tokenProblem !== undefined) {
+      throw unauthenticated(`the bearer token is not valid (${request.tokenProblem})`);
     }
+    if (!request.actor) throw unauthenticated('send Authorization: Bearer <token>');
     const allowed = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets) ?? [];
     if (!request.actor.roles.some((role) => allowed.includes(role))) {
       throw new ProblemException(

@@ -1,6 +1,17 @@
 import { HttpCode, Post, UseInterceptors, applyDecorators } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiProperty, ApiResponse } from '@nestjs/swagger';
-import { IsISO8601, IsLowercase, IsNotEmpty, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import {
+  IsISO8601,
+  IsLowercase,
+  IsNotEmpty,
+  IsString,
+  IsUUID,
+  Matches,
+  MaxLength,
+  ValidateBy,
+  ValidateIf,
+  type ValidationOptions,
+} from 'class-validator';
 import type { DomainCommandType } from '#domain';
 import { Issues } from './auth.guard';
 import { WriteInterceptor } from './write.interceptor';
@@ -9,6 +20,43 @@ export const SLUG = /^[a-z][a-z0-9_]{1,31}$/;
 export const MONEY = /^(0|[1-9][0-9]{0,17})$/;
 export const CALENDAR_DATE = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
 
+const CONTROL_OR_LONE_SURROGATE = /[\p{Cc}\p{Cs}]/u;
+const CONTROL_BUT_LINE_BREAK_OR_TAB_OR_LONE_SURROGATE = /(?![\n\t])[\p{Cc}\p{Cs}]/u;
+
+/**
+ * Text a person can read: no control characters (NUL above all, which PostgreSQL refuses to store
+ * in jsonb) and no unpaired UTF-16 surrogates (not a character, and not encodable in UTF-8). Every
+ * free-text field carries it, so such input is a 400 naming the field, never a failure at storage.
+ * `multiline` lets line feeds and tabs through, for reasons and other prose.
+ */
+export const PlainText = (options: { multiline?: boolean } & ValidationOptions = {}) => {
+  const { multiline, ...validationOptions } = options;
+  const forbidden = multiline ? CONTROL_BUT_LINE_BREAK_OR_TAB_OR_LONE_SURROGATE : CONTROL_OR_LONE_SURROGATE;
+  return ValidateBy(
+    {
+      name: 'plainText',
+      validator: {
+        validate: (value: unknown) => typeof value !== 'string' || !forbidden.test(value),
+        defaultMessage: () =>
+          `$property must not contain control characters${multiline ? ' (other than line feeds and tabs)' : ''} or unpaired surrogates`,
+      },
+    },
+    validationOptions,
+  );
+};
+
+/** A user id as a token subject spells it: visible characters only (see subjectOf in tokens.ts). */
+export const UserIdText = () =>
+  Matches(/^[^\p{C}\p{Z}\s]*$/u, {
+    message: '$property must be a user id: no spaces, control or invisible characters',
+  });
+
+/**
+ * Optional in a body means absent. IsOptional also skips `null`, which then reaches the command as a
+ * value nobody checked (a `"linkTarget": null` became a 500); here `null` is validated, and refused.
+ */
+export const Omittable = () => ValidateIf((_object: object, value: unknown) => value !== undefined);
+
 /** A trimmed, non-empty, bounded free text such as a reason. */
 export const Reason = (description = 'why; kept in the audit trail') =>
   applyDecorators(
@@ -16,6 +64,7 @@ export const Reason = (description = 'why; kept in the audit trail') =>
     IsString(),
     IsNotEmpty(),
     MaxLength(1000),
+    PlainText({ multiline: true }),
   );
 
 export const Slug = (description: string, example: string) =>

@@ -1,12 +1,26 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
-import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
+import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
+import {
+  SignJWT,
+  createRemoteJWKSet,
+  errors as joseErrors,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose';
 import { ROLES, type Actor, type Role } from '#domain';
 
 export interface TokenSettings {
   readonly secret?: string;
   readonly publicKeyPem?: string;
+  /** An identity provider's JWKS endpoint (keys chosen by `kid`, refetched when an unknown one arrives). */
+  readonly jwksUrl?: string;
+  readonly jwksCooldownSeconds?: number;
   readonly issuer: string;
   readonly audience: string;
+  /** Longest `exp - iat` accepted; without `iat`, the longest `exp - now`. */
+  readonly maxLifetimeSeconds: number;
+  /** Tolerance for `exp`, `nbf` and an `iat` ahead of this clock. */
+  readonly clockSkewSeconds: number;
 }
 
 export class InvalidToken extends Error {}
@@ -14,36 +28,84 @@ export class InvalidToken extends Error {}
 const isRole = (value: unknown): value is Role =>
   typeof value === 'string' && (ROLES as readonly string[]).includes(value);
 
-/** Verifies bearer tokens: HS256 with a shared secret, or an asymmetric key from an identity provider. */
+export const MAX_SUBJECT_LENGTH = 128;
+/**
+ * Control, format (zero-width space and joiners, the BOM, bidirectional marks), surrogate, private-use
+ * and unassigned code points, and every kind of space: none of them is visible, so a subject holding
+ * one would be a second identity that looks like the first.
+ */
+const INVISIBLE = /[\p{C}\p{Z}\s]/u;
+
+/**
+ * The user id a token's `sub` stands for: NFKC-normalised (full-width and composed forms become one
+ * spelling), and refused when it is not a string, empty, too long or holds an invisible character.
+ * Case is kept (the identity provider's spelling is what the audit trail shows); four-eyes rules
+ * compare case-folded ids (`sameUser` in the domain).
+ */
+export const subjectOf = (sub: unknown): string => {
+  if (typeof sub !== 'string') throw new InvalidToken('sub must be a string');
+  const subject = sub.normalize('NFKC');
+  if (subject === '') throw new InvalidToken('sub is empty');
+  if (subject.length > MAX_SUBJECT_LENGTH) throw new InvalidToken(`sub is longer than ${MAX_SUBJECT_LENGTH}`);
+  if (INVISIBLE.test(subject)) throw new InvalidToken('sub holds whitespace, control or invisible characters');
+  return subject;
+};
+
+/** Verifies bearer tokens: HS256 with a shared secret, or asymmetric keys of an identity provider. */
 export class TokenVerifier {
-  private readonly key: Uint8Array | KeyObject;
+  // Imported once: jose imports a raw Uint8Array key again on every verification.
+  private readonly key: KeyObject | JWTVerifyGetKey;
   private readonly algorithms: string[];
 
   constructor(private readonly settings: TokenSettings) {
-    if (settings.publicKeyPem) {
+    if (settings.jwksUrl) {
+      this.key = createRemoteJWKSet(new URL(settings.jwksUrl), {
+        cooldownDuration: (settings.jwksCooldownSeconds ?? 30) * 1000,
+      });
+      this.algorithms = ['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519'];
+    } else if (settings.publicKeyPem) {
       this.key = createPublicKey(settings.publicKeyPem);
-      this.algorithms = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+      this.algorithms = ['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519'];
     } else if (settings.secret) {
-      this.key = new TextEncoder().encode(settings.secret);
+      this.key = createSecretKey(Buffer.from(settings.secret, 'utf8'));
       this.algorithms = ['HS256'];
     } else {
-      throw new Error('a JWT secret or public key is required');
+      throw new Error('a JWT secret, public key or JWKS URL is required');
     }
   }
 
   async verify(token: string): Promise<Actor> {
+    const options = {
+      issuer: this.settings.issuer,
+      audience: this.settings.audience,
+      algorithms: this.algorithms,
+      requiredClaims: ['sub', 'exp'],
+      clockTolerance: this.settings.clockSkewSeconds,
+    };
+    let payload: JWTPayload;
     try {
-      const { payload } = await jwtVerify(token, this.key, {
-        issuer: this.settings.issuer,
-        audience: this.settings.audience,
-        algorithms: this.algorithms,
-        requiredClaims: ['sub', 'exp'],
-      });
-      const roles = Array.isArray(payload.roles) ? payload.roles.filter(isRole) : [];
-      return { userId: payload.sub!, roles };
+      ({ payload } =
+        typeof this.key === 'function'
+          ? await jwtVerify(token, this.key, options)
+          : await jwtVerify(token, this.key, options));
     } catch (error) {
+      if (error instanceof joseErrors.JWKSTimeout) throw error;
       if (error instanceof joseErrors.JOSEError) throw new InvalidToken(error.code);
       throw error;
+    }
+    this.checkLifetime(payload);
+    const roles = Array.isArray(payload.roles) ? payload.roles.filter(isRole) : [];
+    return { userId: subjectOf(payload.sub), roles };
+  }
+
+  /** A stolen long-lived token is a standing credential: cap how long any one token can live. */
+  private checkLifetime({ iat, exp }: JWTPayload): void {
+    const now = Math.floor(Date.now() / 1000);
+    const { maxLifetimeSeconds, clockSkewSeconds } = this.settings;
+    if (iat !== undefined && iat > now + clockSkewSeconds) throw new InvalidToken('iat is in the future');
+    const lifetime = exp! - (iat ?? now);
+    if (lifetime > maxLifetimeSeconds + clockSkewSeconds) {
+      throw new InvalidToken(`the token lives longer than ${maxLifetimeSeconds} s (exp - iat)`);
     }
   }
 }

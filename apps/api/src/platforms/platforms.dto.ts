@@ -10,12 +10,14 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import { PlainText } from '../http/dto';
 
 export class RegisterPlatformDto {
   @ApiProperty({ example: 'Taobao' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(100)
+  @PlainText()
   displayName!: string;
 
   @ApiProperty({ description: 'hosts ads may link to; subdomains are included', example: ['taobao.com', 'tmall.com'] })
@@ -23,6 +25,7 @@ export class RegisterPlatformDto {
   @ArrayMaxSize(50)
   @IsString({ each: true })
   @MaxLength(253, { each: true })
+  @PlainText({ each: true })
   allowedDomains!: string[];
 }
 
@@ -32,6 +35,7 @@ export class ChangeDomainsDto {
   @ArrayMaxSize(50)
   @IsString({ each: true })
   @MaxLength(253, { each: true })
+  @PlainText({ each: true })
   allowedDomains!: string[];
 }
 

@@ -3,6 +3,7 @@ import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { KA_TIERS, type KaTier } from '#domain';
 import type { KaClient, KaClientContract } from '#read-models';
+import { PlainText } from '../http/dto';
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -30,6 +31,7 @@ export class KaClientsQueryDto extends PageLimit {
   @IsOptional()
   @IsString()
   @MaxLength(200)
+  @PlainText()
   salesOwnerId?: string;
 
   @ApiPropertyOptional({ description: 'verified by compliance' })

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { DENY_REASONS } from '#read-models';
-import { SLUG } from '../http/dto';
+import { PlainText, SLUG } from '../http/dto';
 import { PageLimit, QueryBoolean, UUID } from './ka-clients.dto';
 
 const CHECK_REASONS = ['NO_CONTRACT', ...DENY_REASONS, 'URL_NOT_ALLOWED'];
@@ -40,6 +40,7 @@ export class LinkPermissionsQueryDto extends PageLimit {
   @IsOptional()
   @IsString()
   @MaxLength(1000)
+  @PlainText()
   cursor?: string;
 }
 
@@ -63,6 +64,7 @@ export class LinkCheckQueryDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(2048)
+  @PlainText()
   url!: string;
 }
 

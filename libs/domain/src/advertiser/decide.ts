@@ -1,4 +1,4 @@
-import { BusinessRuleViolation, NotFound, NotPermitted, requireRole, requiredText } from '../shared';
+import { BusinessRuleViolation, NotFound, NotPermitted, requireRole, requiredText, sameUser } from '../shared';
 import { COMMAND_ROLES } from '../permissions';
 import type { Decider } from '../shared';
 import type {
@@ -88,14 +88,14 @@ const verifyAdvertiser = (
   requireRole(command.metadata.actor, COMMAND_ROLES.VerifyAdvertiser, 'Verifying an advertiser');
   const advertiser = registered(state, command.data.advertiserId);
   const { userId } = command.metadata.actor;
-  if (userId === advertiser.registeredBy) {
+  if (sameUser(userId, advertiser.registeredBy)) {
     throw new NotPermitted(
       'FOUR_EYES',
       'You registered this advertiser, so another compliance reviewer must verify it.',
     );
   }
   // The account's sales owner has the same interest in a quick yes as whoever typed it in.
-  if (userId === advertiser.salesOwnerId) {
+  if (sameUser(userId, advertiser.salesOwnerId)) {
     throw new NotPermitted(
       'FOUR_EYES',
       'You own this account in sales, so another compliance reviewer must verify it.',

@@ -7,6 +7,7 @@ import {
   ownValue,
   requireRole,
   requiredText,
+  sameUser,
 } from '../shared';
 import type { CalendarDate, CategoryStanding, ContractStanding, LinkPolicy } from '../shared';
 import type {
@@ -191,7 +192,10 @@ const requireLinkTargetAllowed = (
 
 const requireFourEyes = (command: ApproveCampaign | RejectCampaign, campaign: ExistingCampaign): void => {
   const reviewer = command.metadata.actor.userId;
-  if (reviewer === campaign.createdBy || reviewer === campaign.submittedBy) {
+  if (
+    sameUser(reviewer, campaign.createdBy) ||
+    (campaign.submittedBy !== undefined && sameUser(reviewer, campaign.submittedBy))
+  ) {
     throw new NotPermitted(
       'FOUR_EYES',
       'Whoever created or submitted a campaign cannot review it; ask another compliance reviewer.',

@@ -7,6 +7,7 @@ import {
   ownValue,
   requireRole,
   requiredText,
+  sameUser,
 } from '../shared';
 import { COMMAND_ROLES } from '../permissions';
 import type { Decider } from '../shared';
@@ -171,7 +172,7 @@ const pendingRequest = (
       `There is no pending request to ${verb} for category '${existing.category}' (it is ${existing.status.toLowerCase()}).`,
     );
   }
-  if (command.metadata.actor.userId === existing.requestedBy) {
+  if (sameUser(command.metadata.actor.userId, existing.requestedBy)) {
     throw new NotPermitted('FOUR_EYES', `You requested this approval, so another compliance reviewer must ${verb} it.`);
   }
   return existing;

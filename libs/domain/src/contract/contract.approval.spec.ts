@@ -20,6 +20,7 @@ import {
   signed,
   submitted,
 } from './testing/contract-builders';
+import { actor } from '../shared/testing/decider-spec';
 
 const approve = (by = ada) => command('ApproveContract', {}, by);
 const reject = (reason = 'Value too low for a KA tier', by = ada) => command('RejectContract', { reason }, by);
@@ -55,6 +56,17 @@ describe('ApproveContract', () => {
       .given([drafted(sam), submitted(dana)])
       .when(approve(dana), advertiserFacts())
       .thenThrows(NotPermitted, 'FOUR_EYES'));
+
+  it.each([
+    ['another case', 'DANA'],
+    ['full-width letters', 'ｄａｎａ'],
+    ['a space and a zero-width space recorded before subjects were checked', 'da\u200bna '],
+  ])('bars the drafter spelled with %s', (_, spelling) =>
+    contract
+      .given([drafted(actor(spelling, 'sales', 'deal_approver')), submitted(sam)])
+      .when(approve(dana), advertiserFacts())
+      .thenThrows(NotPermitted, 'FOUR_EYES'),
+  );
 
   it('lets another approver approve a contract that someone with both roles drafted', () =>
     contract

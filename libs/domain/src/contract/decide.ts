@@ -1,6 +1,15 @@
 import type { AdvertiserStanding, CategoryStanding, ContractStatus, LinkPolicy } from '../shared';
+import {
+  BusinessRuleViolation,
+  NotFound,
+  NotPermitted,
+  dateOf,
+  ownValue,
+  requireRole,
+  requiredText,
+  sameUser,
+} from '../shared';
 import { COMMAND_ROLES } from '../permissions';
-import { BusinessRuleViolation, NotFound, NotPermitted, dateOf, ownValue, requireRole, requiredText } from '../shared';
 import type {
   AdjustCampaignBudget,
   AllocateCampaignBudget,
@@ -459,7 +468,7 @@ const requireStatus = (
 };
 
 const requireNotAuthor = (command: ContractCommand, state: ExistingContract, verb: string): void => {
-  if (state.authors.includes(command.metadata.actor.userId)) {
+  if (state.authors.some((author) => sameUser(author, command.metadata.actor.userId))) {
     throw new NotPermitted(
       'FOUR_EYES',
       `You drafted, revised or submitted contract ${state.contractId}, so you cannot ${verb} it; ask another deal approver.`,
@@ -468,7 +477,7 @@ const requireNotAuthor = (command: ContractCommand, state: ExistingContract, ver
 };
 
 const requireNotProposer = (command: ContractCommand, amendment: PendingAmendment, verb: string): void => {
-  if (amendment.proposedBy === command.metadata.actor.userId) {
+  if (sameUser(amendment.proposedBy, command.metadata.actor.userId)) {
     throw new NotPermitted(
       'FOUR_EYES',
       `You proposed amendment version ${amendment.version}, so you cannot ${verb} it; ask another deal approver.`,
