@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
+import { ProjectorService } from '#application';
 import { ConfigError, loadConfig, openRuntime, type Config } from '#runtime';
-import { ProjectorService } from '../../api/src/projections/projector.service';
 import { startHealthServer } from './health-server';
 import { ProjectorModule } from './projector.module';
 

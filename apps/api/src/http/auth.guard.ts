@@ -2,7 +2,7 @@ import { Injectable, SetMetadata, applyDecorators, type CanActivate, type Execut
 import { Reflector } from '@nestjs/core';
 import { ApiExtension } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { COMMAND_ROLES, type Actor, type DomainCommandType, type Role } from '#domain';
+import { COMMAND_ROLES, type DomainCommandType, type Role } from '#domain';
 import { ProblemException } from './problem';
 
 const ROLES_KEY = 'ka:roles';

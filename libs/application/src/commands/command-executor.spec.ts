@@ -7,16 +7,12 @@ import {
   type AdvertiserCommand,
 } from '#domain';
 import { PostgresEventStore, eventHash, type EventStore } from '#event-store';
-import { createTestDatabase, serverUrl, type TestDatabase } from '../../../../test/support/postgres';
-import { announceSkip, postgresUnavailable } from '../../../../test/support/probe';
+import { createTestDatabase, type TestDatabase } from '../../../../test/support/postgres';
 import type { CommandContext } from '../command-context';
 import { StaleRevision } from '../errors';
 import { CommandExecutor, eventIdFor, type Intent } from './command-executor';
 import { CommandMetrics } from './command-metrics';
 import { StreamCache } from './stream-cache';
-
-const unavailable = postgresUnavailable(serverUrl());
-if (unavailable) announceSkip('command executor on PostgreSQL', unavailable);
 
 const sam: Actor = { userId: 'sam', roles: ['sales'] };
 const cleo: Actor = { userId: 'cleo', roles: ['compliance'] };
@@ -59,7 +55,7 @@ const changeTier = (advertiserId: string, kaTier: 'strategic' | 'key' | 'growth'
   data: { advertiserId, kaTier },
 });
 
-(unavailable ? describe.skip : describe)('command executor with a stream cache (real PostgreSQL)', () => {
+describe('command executor with a stream cache (real PostgreSQL)', () => {
   let database: TestDatabase;
   let store: PostgresEventStore;
 
