@@ -617,4 +617,4 @@ export class ReconciliationDto {
   variance!: VarianceDto;
 }
 
-export const EXPORT_DESCRIPTION = `Streams the filtered log in position order, up to the head when the request arrived (sent as X-Event-Position). Columns, in this order: ${EXPORT_COLUMNS.join(', ')}; actor is metadata.actor.userId, reason is data.reason (or data.cause), data is the event's JSON. ndjson: one JSON object per line. csv: a header row, RFC 4180 quoting, CRLF line ends.`;
+export const EXPORT_DESCRIPTION = `Streams the filtered log in position order, up to the head when the request arrived (sent as X-Event-Position). Columns, in this order: ${EXPORT_COLUMNS.join(', ')}; actor is metadata.actor.userId, reason is data.reason (or data.cause), data is the event's JSON as the store holds it (every digit of every number kept). ndjson: one JSON object per line. csv: a header row, RFC 4180 quoting, CRLF line ends; a cell that a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a carriage return) is prefixed with an apostrophe unless neutraliseFormulas=false.`;
