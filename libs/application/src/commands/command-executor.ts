@@ -118,7 +118,13 @@ export class CommandExecutor {
       const command = { ...execution.intent, metadata: { actor: context.actor, now } } as unknown as C;
       let events: E[];
       try {
-        events = decider.decide(command, folded.state, await execution.facts(folded.state, command));
+        const facts = await execution.facts(folded.state, command);
+        // Another command folded newer events onto this state while the facts were read.
+        if (!this.cache.isCurrent(folded)) {
+          folded = this.cache.peek(decider, streamId);
+          continue;
+        }
+        events = decider.decide(command, folded.state, facts);
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         // A refusal appends nothing, so no expected revision checks it: it is taken on the store's head.
@@ -191,7 +197,7 @@ export class CommandExecutor {
     execution: Execution<C, E, S, F>,
   ): Promise<{ readonly replayed: WriteResult | undefined; readonly revision: bigint | undefined; readonly state: S }> {
     const { streamId, decider, context } = execution;
-    const folded = await this.cache.refresh(decider, streamId);
+    let folded = await this.cache.refresh(decider, streamId);
     const replayedOr = async (error: Error) => {
       const earlier = await this.recorded(execution.id, streamId, context.commandId);
       if (earlier === undefined) throw error;
@@ -205,7 +211,13 @@ export class CommandExecutor {
       metadata: { actor: context.actor, now: new Date().toISOString() },
     } as unknown as C;
     try {
-      decider.decide(command, folded.state, await execution.facts(folded.state, command));
+      let facts = await execution.facts(folded.state, command);
+      // Newer events were folded onto this state while the facts were read: decide on the newer one.
+      while (!this.cache.isCurrent(folded)) {
+        folded = this.cache.peek(decider, streamId);
+        facts = await execution.facts(folded.state, command);
+      }
+      decider.decide(command, folded.state, facts);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       return replayedOr(error);

@@ -10,6 +10,15 @@ export interface FoldedStream<S> {
   readonly lastHash: string;
 }
 
+/**
+ * A cached fold. `evolve` grows a state in place (libs/domain/src/shared/decider.ts), so once newer
+ * events are folded onto an entry its state object belongs to the newer entry: the older one is
+ * marked superseded and must not be decided on or folded onto again.
+ */
+interface Entry<S> extends FoldedStream<S> {
+  superseded: boolean;
+}
+
 type AnyDecider<S> = Pick<Decider<Command, Event, S, unknown>, 'initialState' | 'evolve'>;
 
 /** Streams kept folded in memory; the least recently used one is dropped beyond this. */
@@ -18,17 +27,12 @@ const MAX_STREAMS = 10_000;
 export const toDomainEvent = <E extends Event>(event: Pick<RecordedEvent, 'type' | 'data' | 'metadata'>): Recorded<E> =>
   ({ type: event.type, data: event.data, metadata: event.metadata }) as unknown as Recorded<E>;
 
-const foldOnto = <S>(
-  decider: AnyDecider<S>,
-  folded: FoldedStream<S>,
-  events: readonly RecordedEvent[],
-): FoldedStream<S> => {
-  if (events.length === 0) return folded;
-  let state = folded.state;
-  for (const event of events) state = decider.evolve(state, toDomainEvent(event));
-  const last = events[events.length - 1]!;
-  return { state, revision: last.revision, lastHash: String(last.metadata.hash ?? GENESIS_HASH) };
-};
+const initialEntry = <S>(decider: AnyDecider<S>): Entry<S> => ({
+  state: decider.initialState,
+  revision: undefined,
+  lastHash: GENESIS_HASH,
+  superseded: false,
+});
 
 /**
  * Folded state per stream with the revision it reaches, so a command reads only the events appended
@@ -37,52 +41,91 @@ const foldOnto = <S>(
  * state that is behind is appended at that state's revision, so the store refuses it
  * (WrongExpectedRevision) and the command is decided again on fresher state; a decision that appends
  * nothing (a refusal, a no-op) is only ever taken on a state refreshed from the store.
+ *
+ * Because folds change states in place, events are only ever folded onto the stream's current entry,
+ * each at most once (those it already holds are skipped), synchronously: two commands that read the
+ * same newer events concurrently fold them once, and a command whose entry was superseded while it
+ * awaited something takes the current one instead (`isCurrent`).
  */
 @Injectable()
 export class StreamCache {
-  private readonly streams = new Map<string, FoldedStream<unknown>>();
+  private readonly streams = new Map<string, Entry<unknown>>();
 
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   /** What this process last knew of the stream, without asking the store. */
   peek<S>(decider: AnyDecider<S>, streamId: string): FoldedStream<S> {
-    const known = this.streams.get(streamId) as FoldedStream<S> | undefined;
-    if (known === undefined) return { state: decider.initialState, revision: undefined, lastHash: GENESIS_HASH };
+    const known = this.streams.get(streamId) as Entry<S> | undefined;
+    if (known === undefined) return initialEntry(decider);
     // Re-inserting keeps the Map in least-recently-used order.
     this.streams.delete(streamId);
     this.streams.set(streamId, known);
     return known;
   }
 
+  /** Whether `folded` is still safe to decide on: no newer events were folded onto its state since. */
+  isCurrent(folded: FoldedStream<unknown>): boolean {
+    return !(folded as Entry<unknown>).superseded;
+  }
+
   /** The stream as the store has it now: one read of the events after the known revision. */
   async refresh<S>(decider: AnyDecider<S>, streamId: string): Promise<FoldedStream<S>> {
-    const known = this.peek(decider, streamId);
-    const newer = await this.store.readStream(
-      streamId,
-      known.revision === undefined ? {} : { fromRevision: known.revision + 1n },
-    );
-    return this.keep(streamId, foldOnto(decider, known, newer));
+    let base = this.peek(decider, streamId) as Entry<S>;
+    for (;;) {
+      const newer = await this.store.readStream(
+        streamId,
+        base.revision === undefined ? {} : { fromRevision: base.revision + 1n },
+      );
+      const folded = this.foldIn(decider, streamId, base, newer);
+      if (folded !== undefined) return folded;
+      // What was read does not join what is cached now (the entry was dropped or replaced by an
+      // older lineage while the read was in flight): read again from what is cached.
+      base = this.peek(decider, streamId) as Entry<S>;
+    }
   }
 
   /** Folds events this process has just appended at `folded.revision`, sparing the next command a read. */
   advance<S>(decider: AnyDecider<S>, streamId: string, folded: FoldedStream<S>, appended: readonly RecordedEvent[]) {
-    this.keep(streamId, foldOnto(decider, folded, appended));
+    if (this.foldIn(decider, streamId, folded as Entry<S>, appended) === undefined) this.forget(streamId);
   }
 
   /** Drops what is known of a stream, when a write's outcome cannot be folded in with certainty. */
   forget(streamId: string): void {
+    const known = this.streams.get(streamId);
+    if (known !== undefined) known.superseded = true;
     this.streams.delete(streamId);
   }
 
-  /** Keeps the newest of what is known: concurrent commands may finish their reads in any order. */
-  private keep<S>(streamId: string, folded: FoldedStream<S>): FoldedStream<S> {
-    const known = this.streams.get(streamId) as FoldedStream<S> | undefined;
-    if (known?.revision !== undefined && (folded.revision === undefined || folded.revision <= known.revision)) {
-      return known;
-    }
+  /**
+   * Folds `events` (read after `base.revision`) onto the stream's current entry, skipping those it
+   * already holds. Undefined when they do not follow on from it: the caller reads again.
+   */
+  private foldIn<S>(
+    decider: AnyDecider<S>,
+    streamId: string,
+    base: Entry<S>,
+    events: readonly RecordedEvent[],
+  ): Entry<S> | undefined {
+    const cached = this.streams.get(streamId) as Entry<S> | undefined;
+    const current = cached ?? (base.superseded ? undefined : base);
+    if (current === undefined) return undefined;
+    const after = current.revision ?? -1n;
+    const unseen = events.filter((event) => event.revision > after);
+    if (unseen.length > 0 && unseen[0]!.revision !== after + 1n) return undefined;
+    if (unseen.length === 0) return current;
+    let state = current.state;
+    for (const event of unseen) state = decider.evolve(state, toDomainEvent(event));
+    current.superseded = true;
+    const last = unseen[unseen.length - 1]!;
+    const next: Entry<S> = {
+      state,
+      revision: last.revision,
+      lastHash: String(last.metadata.hash ?? GENESIS_HASH),
+      superseded: false,
+    };
     this.streams.delete(streamId);
-    this.streams.set(streamId, folded);
-    if (this.streams.size > MAX_STREAMS) this.streams.delete(this.streams.keys().next().value!);
-    return folded;
+    this.streams.set(streamId, next);
+    if (this.streams.size > MAX_STREAMS) this.forget(this.streams.keys().next().value!);
+    return next;
   }
 }
