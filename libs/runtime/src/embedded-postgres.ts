@@ -208,7 +208,7 @@ const clusterDirFor = async (dataDir: string, user: PostgresUser | undefined, ba
   if (existing !== undefined || user === undefined || base === undefined) return link;
   const clusters = join(base, 'clusters');
   await mkdir(clusters, { recursive: true, mode: 0o755 });
-  const target = join(clusters, `${basename(dataDir)}-${randomBytes(6).toString('hex')}`);
+  const target = join(clusters, `${basename(dataDir).replace(/^\.+/, '') || 'data'}-${randomBytes(6).toString('hex')}`);
   await mkdir(target, { mode: 0o700 });
   await chown(target, user.uid, user.gid);
   await symlink(target, link);
