@@ -31,7 +31,16 @@ export const startTestApp = async (env: Record<string, string> = {}): Promise<Te
   const database = await createTestDatabase(serverUrl(), 5);
   await database.pool.end();
   const secret = randomBytes(32).toString('hex');
-  const config = loadConfig({ DATABASE_URL: database.url, JWT_SECRET: secret, PORT: '0', LOG_LEVEL: 'silent', ...env });
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    JWT_SECRET: secret,
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    // Test suites share a loaded machine where opening a connection can take over a second; they
+    // test answers, not the production bound on waiting for one (test/database-loss does that).
+    DATABASE_CONNECT_TIMEOUT_MS: '10000',
+    ...env,
+  });
   const runtime = await openRuntime(config);
   const app = await createApp(runtime);
   await app.listen({ host: '127.0.0.1', port: 0 });
