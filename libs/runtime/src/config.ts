@@ -16,6 +16,8 @@ export interface Config {
   readonly host: string;
   readonly port: number;
   readonly databasePoolSize: number;
+  /** How long a request waits for a PostgreSQL connection (new or from the pool) before it gets 503. */
+  readonly databaseConnectTimeoutMs: number;
   readonly bodyLimitBytes: number;
   /** HS256 secret; in embedded mode a development secret is generated under the data directory. */
   readonly jwtSecret: string | undefined;
@@ -216,6 +218,7 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
     host: text(env, 'HOST') ?? '127.0.0.1',
     port: integer(env, 'PORT', 3000, 0, 65535),
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 20, 1, 500),
+    databaseConnectTimeoutMs: integer(env, 'DATABASE_CONNECT_TIMEOUT_MS', 1_000, 100, 60_000),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1_048_576, 1_024, 104_857_600),
     eventStoreMaxAppendBytes: integer(env, 'EVENTSTORE_MAX_APPEND_BYTES', 1_048_576, 1_024, 16_777_216),
     jwtSecret,

@@ -13,6 +13,8 @@ export interface Runtime {
   readonly pool: Pool;
   readonly eventStore: EventStore;
   readonly jwtSecret: string | undefined;
+  /** The supervised embedded PostgreSQL, in embedded mode. */
+  readonly embeddedPostgres: RunningEmbeddedPostgres | undefined;
   /** Closes the event store, then the pool, then the embedded PostgreSQL if this process started one. */
   close(): Promise<void>;
 }
@@ -27,16 +29,27 @@ export const developmentSecret = async (dataDir: string): Promise<string> => {
   return secret;
 };
 
-export const openRuntime = async (config: Config, log: (line: string) => void = () => undefined): Promise<Runtime> => {
+/**
+ * `log` receives chatty lines (the embedded server's output, lost connections); `warn` receives what
+ * an operator must see: the embedded server died, is restarted, or was given up.
+ */
+export const openRuntime = async (
+  config: Config,
+  log: (line: string) => void = () => undefined,
+  warn: (line: string) => void = (line) => console.error(`${new Date().toISOString()} ${line}`),
+): Promise<Runtime> => {
   let embedded: RunningEmbeddedPostgres | undefined;
   let databaseUrl = config.databaseUrl;
   if (config.mode === 'embedded') {
-    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPostgresPort, onLog: log });
+    embedded = await startEmbeddedPostgres({
+      dataDir: config.dataDir,
+      port: config.embeddedPostgresPort,
+      onLog: log,
+      onEvent: warn,
+    });
     databaseUrl = embedded.url;
   }
-  const pool = new Pool({ connectionString: databaseUrl, max: config.databasePoolSize });
-  // An idle client that loses its connection emits 'error'; the pool replaces it, so only log it.
-  pool.on('error', (error) => log(`PostgreSQL pool: ${error.message}`));
+  const pool = openPool(databaseUrl!, config, log);
   try {
     const eventStore = await openEventStore(config, pool);
     const jwtSecret =
@@ -49,6 +62,7 @@ export const openRuntime = async (config: Config, log: (line: string) => void = 
       pool,
       eventStore,
       jwtSecret,
+      embeddedPostgres: embedded,
       close: async () => {
         await eventStore.close();
         await pool.end();
@@ -60,6 +74,28 @@ export const openRuntime = async (config: Config, log: (line: string) => void = 
     await embedded?.stop();
     throw error;
   }
+};
+
+/**
+ * A pool that survives losing its database: a bounded wait for a connection (the caller answers 503
+ * instead of hanging), keepalive so dead peers are noticed, and an 'error' listener on every client
+ * for its whole life. pg-pool listens only while a client is idle; a connection that fails while a
+ * client is checked out would otherwise emit an unhandled 'error' and end the process. The query in
+ * flight still rejects, so its caller sees the failure.
+ */
+export const openPool = (connectionString: string, config: Config, log: (line: string) => void): Pool => {
+  const pool = new Pool({
+    connectionString,
+    max: config.databasePoolSize,
+    connectionTimeoutMillis: config.databaseConnectTimeoutMs,
+    keepAlive: true,
+  });
+  // Idle clients also report through their own listener below; this one only keeps the pool's re-emit handled.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => {
+    client.on('error', (error) => log(`PostgreSQL pool: connection lost (${error.message})`));
+  });
+  return pool;
 };
 
 const openEventStore = async (config: Config, pool: Pool): Promise<EventStore> => {

@@ -1,10 +1,11 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, type HealthIndicatorResult } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckService, type HealthCheckResult, type HealthIndicatorResult } from '@nestjs/terminus';
 import { ProjectionLagService } from '#application';
-import type { EventStore } from '#event-store';
+import { isConnectionError, type EventStore } from '#event-store';
 import type { Pool } from 'pg';
 import { Public } from '../http/auth.guard';
+import { ProblemException } from '../http/problem';
 import { EVENT_STORE, PG_POOL, RUNTIME } from '../infrastructure/tokens';
 import type { Runtime } from '#runtime';
 
@@ -33,8 +34,21 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   @ApiOperation({ summary: 'The database and the event store answer, and the read models are not too far behind' })
-  ready() {
+  async ready() {
+    try {
+      return await this.checkAll();
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      // Terminus puts the reasons in its own body, which the problem filter would drop: name each one.
+      const failed = (error.getResponse() as HealthCheckResult).error ?? {};
+      const reasons = Object.entries(failed).map(([key, result]) => `${key}: ${String(result?.['message'] ?? 'down')}`);
+      throw new ProblemException(503, 'NOT_READY', reasons.join('; '), { 'retry-after': '1' });
+    }
+  }
+
+  private checkAll() {
     return this.health.check([
+      ...(this.runtime.embeddedPostgres ? [() => this.check('embeddedPostgres', () => this.embeddedServerUp())] : []),
       () => this.check('database', () => this.pool.query('SELECT 1')),
       () => this.check('eventStore', () => this.eventStoreAnswers()),
       () => this.check('projections', () => this.projectionsWithinBound()),
@@ -46,6 +60,16 @@ export class HealthController {
     const failure = this.eventStore.permanentFailure?.();
     if (failure !== undefined) throw new Error(failure);
     await this.eventStore.headPosition();
+  }
+
+  /** Says whether the supervisor is restarting the embedded server, or gave up, and why. */
+  private async embeddedServerUp(): Promise<void> {
+    const { status, restarts, lastExit } = this.runtime.embeddedPostgres!.state();
+    if (status === 'running') return;
+    throw new Error(
+      `embedded PostgreSQL is ${status === 'failed' ? 'down: restarts gave up' : status}` +
+        `${lastExit ? ` after its server process exited (${lastExit})` : ''}; ${restarts} restart(s) so far`,
+    );
   }
 
   private async projectionsWithinBound(): Promise<void> {
@@ -63,7 +87,10 @@ export class HealthController {
       await probe();
       return { [key]: { status: 'up' } };
     } catch (error) {
-      return { [key]: { status: 'down', message: (error as Error).message } };
+      const message = (error as Error).message;
+      return {
+        [key]: { status: 'down', message: isConnectionError(error) ? `PostgreSQL unreachable: ${message}` : message },
+      };
     }
   }
 }

@@ -9,6 +9,7 @@ import {
   EventStoreUnavailable,
   StreamDeleted,
   WrongExpectedRevision,
+  isConnectionError,
 } from '#event-store';
 import { PROBLEM_CONTENT_TYPE, ProblemException, problem, type Problem } from './problem';
 
@@ -103,10 +104,10 @@ const toProblem = (error: unknown): [Problem, Record<string, string>] => {
       { 'retry-after': '60' },
     ];
   }
-  if (error instanceof EventStoreUnavailable) {
+  if (isStoreUnavailable(error)) {
     return [
-      problem(503, { code: 'STORE_UNAVAILABLE', detail: 'the event store is unavailable; retry later' }),
-      { 'retry-after': '5' },
+      problem(503, { code: 'STORE_UNAVAILABLE', detail: 'the database is unavailable; retry later' }),
+      { 'retry-after': '1' },
     ];
   }
   // Nest's Fastify adapter wraps Fastify's own errors (body parsing, size) in an HttpException.
@@ -137,6 +138,14 @@ const toProblem = (error: unknown): [Problem, Record<string, string>] => {
     return [problem(statusCode ?? 400, { code: 'MALFORMED_BODY', detail: 'the request body is not valid JSON' }), {}];
   }
   return [problem(500, { code: 'INTERNAL_ERROR', detail: 'an unexpected error occurred; it has been logged' }), {}];
+};
+
+/** The event store said so, or PostgreSQL could not be reached (read models, idempotency keys), at any depth of causes. */
+const isStoreUnavailable = (error: unknown): boolean => {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth++) {
+    if (cause instanceof EventStoreUnavailable || isConnectionError(cause)) return true;
+  }
+  return false;
 };
 
 const codeForStatus = (status: number): string =>

@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
@@ -16,8 +16,6 @@ describeEventStoreConformance('embedded PostgreSQL', {
   eventIdsUniqueAcrossStreams: true,
   create: async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'ka-embedded-'));
-    // mkdtemp makes a private directory; as root, PostgreSQL runs as another user that must enter it.
-    await chmod(dataDir, 0o755);
     server = await startEmbeddedPostgres({ dataDir, port: await freePort() });
     pool = new Pool({ connectionString: server.url, max: 30 });
     // pg's pool.end() resolves before its sockets finish closing; stopping the server then makes them
@@ -29,5 +27,7 @@ describeEventStoreConformance('embedded PostgreSQL', {
     await pool.end();
     await server.stop();
     await rm(dataDir, { recursive: true, force: true });
+    // As root the cluster lives outside the data directory, where the 'postgres' user can reach it.
+    await rm(server.clusterDir, { recursive: true, force: true });
   },
 });

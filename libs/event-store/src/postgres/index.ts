@@ -1,3 +1,3 @@
 export { PostgresEventStore, type PostgresEventStoreOptions } from './postgres-event-store';
 export { migrate, type Migration } from './migrate';
-export { isConnectionError } from './errors';
+export { connectGuarded, isConnectionError } from './errors';

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { connectGuarded } from './errors';
 
 export interface Migration {
   readonly version: number;
@@ -14,7 +15,7 @@ const MIGRATION_LOCK = 72_630_001;
  * advisory lock, so it is safe to run at every start-up and from several processes at once.
  */
 export const migrate = async (pool: Pool, component: string, migrations: readonly Migration[]): Promise<void> => {
-  const client = await pool.connect();
+  const client = await connectGuarded(pool);
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);

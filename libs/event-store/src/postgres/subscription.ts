@@ -59,7 +59,8 @@ export class PollingSubscription implements Subscription {
         retryDelayMs = 50;
       } catch {
         await sleep(retryDelayMs);
-        retryDelayMs = Math.min(retryDelayMs * 2, 5_000);
+        // Capped low: once the database is back, reading resumes within a second.
+        retryDelayMs = Math.min(retryDelayMs * 2, 1_000);
         continue;
       }
       if (page.events.length > 0) {

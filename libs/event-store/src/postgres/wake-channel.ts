@@ -83,7 +83,7 @@ export class WakeChannel {
   private scheduleReconnect(): void {
     if (this.closed) return;
     const delay = this.reconnectDelayMs;
-    this.reconnectDelayMs = Math.min(delay * 2, 5_000);
+    this.reconnectDelayMs = Math.min(delay * 2, 1_000);
     setTimeout(() => {
       if (!this.closed) void this.listen();
     }, delay).unref();

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
-import { START, migrate, streamAllOf, type EventStore, type Position } from '#event-store';
+import { START, connectGuarded, migrate, streamAllOf, type EventStore, type Position } from '#event-store';
 import { migrateCheckpoints, notifyCheckpoint } from './checkpoints';
 import type { Projection } from './projection';
 
@@ -51,7 +51,7 @@ export const buildShadow = async (options: RebuildOptions): Promise<ShadowBuild>
   const schema = `rebuild_${randomBytes(6).toString('hex')}`;
   const clients: PoolClient[] = [];
   try {
-    for (const _ of projections) clients.push(await pool.connect());
+    for (const _ of projections) clients.push(await connectGuarded(pool));
     const { rows } = await clients[0]!.query<{ schema: string }>('SELECT current_schema() AS schema');
     const liveSchema = rows[0]!.schema;
     await clients[0]!.query(`CREATE SCHEMA ${schema}`);
@@ -126,7 +126,7 @@ const inTransaction = async (client: PoolClient, work: () => Promise<void>): Pro
 export const swapShadow = async (pool: Pool, build: ShadowBuild, projections: readonly Projection[]): Promise<void> => {
   const live = quoted(build.liveSchema);
   const retired = `retired_${randomBytes(6).toString('hex')}`;
-  const client = await pool.connect();
+  const client = await connectGuarded(pool);
   try {
     await client.query('BEGIN');
     for (const projection of projections) {

@@ -1,5 +1,13 @@
 import type { Pool } from 'pg';
-import type { EventStore, Position, RecordedEvent, Subscription } from '#event-store';
+import {
+  connectGuarded,
+  EventStoreUnavailable,
+  isConnectionError,
+  type EventStore,
+  type Position,
+  type RecordedEvent,
+  type Subscription,
+} from '#event-store';
 import { AdvisoryLock } from './advisory-lock';
 import { CHECKPOINT_CHANNEL, ensureCheckpoint } from './checkpoints';
 import { silentLogger, type BatchApplier, type Projection, type ProjectorLogger } from './projection';
@@ -13,7 +21,7 @@ export interface ProjectionRunnerOptions {
   readonly maxBatchSize?: number;
   /** How often a standby asks for the lock. */
   readonly lockPollMs?: number;
-  /** Pause before resuming after a failed batch. */
+  /** The longest pause before resuming after a failure; pauses start short and double up to it. */
   readonly retryDelayMs?: number;
   readonly logger?: ProjectorLogger;
 }
@@ -64,10 +72,13 @@ export class ProjectionRunner {
   private signalStop: () => void = () => undefined;
   private readonly sleepers = new Set<() => void>();
   private current: RunnerStatus;
+  private failures = 0;
 
   constructor(private readonly options: ProjectionRunnerOptions) {
     this.maxBatchSize = options.maxBatchSize ?? 500;
-    this.lockPollMs = options.lockPollMs ?? 1_000;
+    // A standby takes over within one poll of its holder's death (PostgreSQL drops a dead client's
+    // session, and its locks, as soon as the socket closes); a poll is one cheap round trip.
+    this.lockPollMs = options.lockPollMs ?? 250;
     this.retryDelayMs = options.retryDelayMs ?? 1_000;
     this.logger = options.logger ?? silentLogger;
     this.current = {
@@ -122,8 +133,11 @@ export class ProjectionRunner {
           (ms) => this.sleep(ms),
         );
       } catch (error) {
-        this.logger.warn(`${projection.name}: cannot ask for the lock (${(error as Error).message}); retrying`);
-        await this.sleep(this.retryDelayMs);
+        const delay = this.nextRetryDelay();
+        this.logger.warn(
+          `${projection.name}: cannot ask for the lock (${(error as Error).message}); retrying in ${delay} ms`,
+        );
+        await this.sleep(delay);
         continue;
       }
       if (lock === undefined) return;
@@ -151,6 +165,7 @@ export class ProjectionRunner {
           await rebuild({ pool, store, projections: [projection] });
           continue;
         }
+        this.failures = 0;
         let position = checkpoint.position;
         const apply = projection.applier();
         this.current = { ...this.current, position };
@@ -178,11 +193,12 @@ export class ProjectionRunner {
         }
       } catch (error) {
         await subscription?.stop();
-        this.logger.error(
-          `${projection.name}: batch failed (${(error as Error)?.message ?? String(error)}); retrying from the checkpoint`,
-          (error as Error)?.stack,
-        );
-        await this.sleep(this.retryDelayMs);
+        const delay = this.nextRetryDelay();
+        const message = `${projection.name}: batch failed (${(error as Error)?.message ?? String(error)}); retrying from the checkpoint in ${delay} ms`;
+        // Losing the database is an outage to wait out, not a bug: no stack.
+        if (error instanceof EventStoreUnavailable || isConnectionError(error)) this.logger.warn(message);
+        else this.logger.error(message, (error as Error)?.stack);
+        await this.sleep(delay);
       }
     }
   }
@@ -190,7 +206,7 @@ export class ProjectionRunner {
   private async applyBatch(apply: BatchApplier, from: Position, events: readonly RecordedEvent[]): Promise<void> {
     const { pool, projection } = this.options;
     const last = events[events.length - 1]!;
-    const client = await pool.connect();
+    const client = await connectGuarded(pool);
     let broken: Error | undefined;
     try {
       // Read models are derived and their checkpoint commits with them: a commit lost in a server
@@ -218,6 +234,7 @@ export class ProjectionRunner {
     } finally {
       client.release(broken);
     }
+    this.failures = 0;
     this.current = {
       ...this.current,
       position: last.position,
@@ -225,6 +242,12 @@ export class ProjectionRunner {
       eventsApplied: this.current.eventsApplied + events.length,
       batchesApplied: this.current.batchesApplied + 1,
     };
+  }
+
+  /** 100 ms, doubling per consecutive failure up to retryDelayMs: a short outage costs little, a long one little load. */
+  private nextRetryDelay(): number {
+    this.failures++;
+    return Math.min(this.retryDelayMs, 100 * 2 ** Math.min(this.failures - 1, 10));
   }
 
   private sleep(ms: number): Promise<void> {
