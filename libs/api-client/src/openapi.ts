@@ -844,8 +844,8 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Report a batch of spend from ad serving; pauses the campaign at its budget or the contract value
-     * @description A batch reported again with the same figures is acknowledged (position null) and recorded once.
+     * Report a batch of spend from ad serving; billable up to the budget, the rest overdelivery
+     * @description Billable spend stops at the campaign budget; delivery beyond it is recorded as overdelivery (not billable) and pauses a live campaign. Spend for a period in which the campaign was live is accepted after a pause, a suspension by policy or completion (after completion all of it is overdelivery: the budget was given back); a period in which it was never live is refused with 409 SPEND_PERIOD_NOT_LIVE. A batch reported again with the same figures is acknowledged (position null) and recorded once.
      */
     post: operations['CampaignsController_reportSpend'];
     delete?: never;
@@ -954,7 +954,7 @@ export interface paths {
     };
     /**
      * Download the filtered log as NDJSON or CSV, streamed in constant memory
-     * @description Streams the filtered log in position order, up to the head when the request arrived (sent as X-Event-Position). Columns, in this order: position, stream, revision, type, recordedAt, actor, reason, hash, prevHash, data; actor is metadata.actor.userId, reason is data.reason (or data.cause), data is the event's JSON. ndjson: one JSON object per line. csv: a header row, RFC 4180 quoting, CRLF line ends. The store applies the category and eventType filters; the others are applied while reading, over the whole selected range.
+     * @description Streams the filtered log in position order, up to the head when the request arrived (sent as X-Event-Position). Columns, in this order: position, stream, revision, type, recordedAt, actor, reason, hash, prevHash, data; actor is metadata.actor.userId, reason is data.reason (or data.cause), data is the event's JSON as the store holds it (every digit of every number kept). ndjson: one JSON object per line. csv: a header row, RFC 4180 quoting, CRLF line ends; a cell that a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a carriage return) is prefixed with an apostrophe unless neutraliseFormulas=false. The store applies the category and eventType filters; the others are applied while reading, over the whole selected range.
      */
     get: operations['AuditController_export'];
     put?: never;
@@ -979,6 +979,63 @@ export interface paths {
     get: operations['AuditController_verify'];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/audit/checkpoints': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A signed manifest of every stream head, for finance to keep outside this system
+     * @description Each stream's last revision, position and hash in the log up to its head, plus the head position and when the store committed it, signed with Ed25519 by a key configured outside the database. Streamed as one JSON document in constant memory. Send it back to POST /v1/audit/checkpoints/verification later to find streams truncated, deleted or rewritten since.
+     */
+    get: operations['AuditController_checkpoint'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/audit/checkpoints/public-key': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The public key that checks checkpoint signatures offline */
+    get: operations['AuditController_checkpointKey'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/audit/checkpoints/verification': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Check a stored manifest: its signature, then every anchored stream head against the store
+     * @description Refuses (422) a manifest whose signature does not hold. A stream whose anchored revision is gone is TRUNCATED, or DELETED when nothing of it is left; one whose event at that revision has another hash or position is REWRITTEN. Events appended since are fine.
+     */
+    post: operations['AuditController_verifyCheckpoint'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1710,6 +1767,16 @@ export interface components {
        */
       reason: 'HASH_MISMATCH' | 'PREV_HASH_MISMATCH' | 'REVISION_GAP';
     };
+    AnomalyDto: {
+      streamId: string;
+      revision: string;
+      position: string;
+      /**
+       * @description IMPOSSIBLE_TRANSACTION: stored with a transaction id no transaction had when the check looked (not yet assigned, or reserved): written around the store, not by an append
+       * @enum {string}
+       */
+      reason: 'IMPOSSIBLE_TRANSACTION';
+    };
     ChainVerificationDto: {
       verified: boolean;
       /**
@@ -1727,6 +1794,95 @@ export interface components {
       brokenLinks: number;
       /** @description the first broken link in log order */
       firstBroken?: components['schemas']['BrokenLinkDto'];
+      /** @description events committed after throughPosition while an older transaction ran: checked, not yet in the log */
+      eventsAfterThrough: number;
+      /** @description stored events that no read hands out; each is evidence of tampering */
+      anomalies: number;
+      /** @description the first anomaly in log order */
+      firstAnomaly?: components['schemas']['AnomalyDto'];
+    };
+    CheckpointManifestDto: {
+      /** @example ka-audit-checkpoint/1 */
+      format: string;
+      /**
+       * @example {
+       *       "all": true
+       *     }
+       */
+      scope: {
+        [key: string]: unknown;
+      };
+      /**
+       * Format: date-time
+       * @description when the manifest was taken
+       */
+      takenAt: string;
+      /** @description the global log head the manifest was taken at */
+      headPosition: string;
+      /**
+       * Format: date-time
+       * @description when the store committed that head
+       */
+      headCommittedAt: string | null;
+      /** @description the signing key: the first 16 hex digits of the SHA-256 of its SPKI DER */
+      keyId: string;
+      /**
+       * @description one entry per stream, in stream id order: "<streamId> <revision> <position> <hash>" of its last event
+       * @example [
+       *       "contract-0c6f4c1e-8f0e-4b9a-9a7e-3f7d1c2b5a10 4 8589934600 9f86d081884c7d65…"
+       *     ]
+       */
+      streams: string[];
+      streamCount: number;
+      /** @description SHA-256 (hex) of the stream entries, each followed by a line feed */
+      streamsSha256: string;
+      /** @description Ed25519 signature (base64) of the signed statement (see README) */
+      signature: string;
+    };
+    CheckpointPublicKeyDto: {
+      /** @example Ed25519 */
+      algorithm: string;
+      keyId: string;
+      /** @description SPKI PEM, for openssl or any Ed25519 library */
+      publicKeyPem: string;
+    };
+    AnchorDto: {
+      revision: string;
+      position: string;
+      hash: string;
+    };
+    CheckpointProblemDto: {
+      streamId: string;
+      /**
+       * @description TRUNCATED: events at and after the anchored revision are gone; DELETED: the whole stream is gone; REWRITTEN: the event at the anchored revision has another hash or position
+       * @enum {string}
+       */
+      problem: 'TRUNCATED' | 'DELETED' | 'REWRITTEN';
+      anchored: components['schemas']['AnchorDto'];
+      /** @description now at that revision, or the last event left */
+      found: components['schemas']['AnchorDto'] | null;
+    };
+    CheckpointVerificationDto: {
+      /** @description every anchored stream still holds its anchored head, and the log reaches the anchored head */
+      intact: boolean;
+      keyId: string;
+      takenAt: string;
+      manifestHeadPosition: string;
+      currentHeadPosition: string;
+      headBehindManifest: boolean;
+      streamsChecked: number;
+      /**
+       * @example {
+       *       "TRUNCATED": 0,
+       *       "DELETED": 0,
+       *       "REWRITTEN": 0
+       *     }
+       */
+      counts: {
+        [key: string]: number;
+      };
+      /** @description the first 100 problems in manifest order */
+      problems: components['schemas']['CheckpointProblemDto'][];
     };
     ValueChangeDto: {
       /** @example ContractAmendmentApproved */
@@ -1739,7 +1895,14 @@ export interface components {
     };
     SpendBatchDto: {
       batchId: string;
+      /** @description delivered: billableMinor + overdeliveredMinor */
       amountMinor: string;
+      /** @description within the campaign budget (reports recorded before the split: all of it) */
+      billableMinor: string;
+      /** @description beyond the campaign budget: recorded, not billable */
+      overdeliveredMinor: string;
+      /** @description recorded after the campaign had stopped serving (paused, suspended, completed) */
+      lateRecorded: boolean;
       /** Format: date-time */
       periodStart: string;
       /** Format: date-time */
@@ -1756,8 +1919,12 @@ export interface components {
       releasedMinor: string;
       /** @description allocated net of releases */
       allocatedMinor: string;
-      /** @description spend reported for periods inside the window */
+      /** @description billable spend reported for periods inside the window */
       spentMinor: string;
+      /** @description overdelivery (not billable) reported for periods inside the window */
+      overdeliveredMinor: string;
+      /** @description of the spend inside the window, what was recorded after the campaign stopped serving */
+      lateRecordedMinor: string;
       /** @description spend reported for periods outside the window or straddling a bound */
       spentOutsideWindowMinor: string;
       /** @description allocatedMinor - spentMinor */
@@ -1770,7 +1937,10 @@ export interface components {
       periodStart: string;
       /** Format: date-time */
       periodEnd: string;
+      /** @description billable */
       spentMinor: string;
+      overdeliveredMinor: string;
+      lateRecordedMinor: string;
       /** @description campaigns that reported spend for this period */
       campaigns: number;
     };
@@ -1807,8 +1977,12 @@ export interface components {
       releasedMinor: string;
       /** @description allocated net of releases */
       allocatedMinor: string;
-      /** @description spend reported for periods inside the window */
+      /** @description billable spend reported for periods inside the window */
       spentMinor: string;
+      /** @description overdelivery (not billable) reported for periods inside the window */
+      overdeliveredMinor: string;
+      /** @description of the spend inside the window, what was recorded after its campaign stopped serving */
+      lateRecordedMinor: string;
       spentOutsideWindowMinor: string;
       campaigns: components['schemas']['CampaignReconciliationDto'][];
       periods: components['schemas']['PeriodSpendDto'][];
@@ -1858,8 +2032,10 @@ export interface components {
       totalValueMinor: string;
       /** @description budget held by campaigns */
       allocatedMinor: string;
-      /** @description spend reported by its campaigns */
+      /** @description billable spend reported by its campaigns (never more than their budgets) */
       spentMinor: string;
+      /** @description delivery reported beyond the campaigns budgets: not billable */
+      overdeliveredMinor: string;
       /** @description value not yet spent: totalValueMinor - spentMinor */
       remainingMinor: string;
       /** @description value no campaign holds: totalValueMinor - allocatedMinor */
@@ -5039,6 +5215,8 @@ export interface operations {
         /** @description last global position to include */
         toPosition?: string;
         format?: 'ndjson' | 'csv';
+        /** @description csv only. true (default): a cell starting with =, +, -, @, a tab or a carriage return is prefixed with an apostrophe, so a spreadsheet shows it as text instead of running it as a formula. false: cells exactly as stored, for programs. */
+        neutraliseFormulas?: boolean;
       };
       header?: never;
       path?: never;
@@ -5156,6 +5334,212 @@ export interface operations {
       };
       /** @description problem+json (RFC 9457) */
       404: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      429: components['responses']['Problem429'];
+      /** @description problem+json (RFC 9457) */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+    };
+  };
+  AuditController_checkpoint: {
+    parameters: {
+      query?: {
+        /** @description anchor the streams of this category only (smaller manifests) */
+        category?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description an attachment (Content-Disposition), sent chunked */
+      200: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CheckpointManifestDto'];
+        };
+      };
+      /** @description problem+json (RFC 9457) */
+      400: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description problem+json (RFC 9457) */
+      401: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description problem+json (RFC 9457) */
+      403: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      429: components['responses']['Problem429'];
+      /** @description problem+json (RFC 9457) */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+    };
+  };
+  AuditController_checkpointKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CheckpointPublicKeyDto'];
+        };
+      };
+      /** @description problem+json (RFC 9457) */
+      400: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description problem+json (RFC 9457) */
+      401: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description problem+json (RFC 9457) */
+      403: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      429: components['responses']['Problem429'];
+      /** @description problem+json (RFC 9457) */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+    };
+  };
+  AuditController_verifyCheckpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CheckpointManifestDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CheckpointVerificationDto'];
+        };
+      };
+      /** @description problem+json (RFC 9457) */
+      400: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description problem+json (RFC 9457) */
+      401: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description problem+json (RFC 9457) */
+      403: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      413: components['responses']['Problem413'];
+      415: components['responses']['Problem415'];
+      /** @description problem+json (RFC 9457) */
+      422: {
         headers: {
           'X-Correlation-Id': components['headers']['X-Correlation-Id'];
           [name: string]: unknown;
