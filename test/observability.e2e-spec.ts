@@ -55,7 +55,11 @@ describe('health, metrics and correlation ids over HTTP', () => {
       .expect(412);
     // The projector's runners register their checkpoints once they hold their locks, shortly after start.
     let metrics = await t.http.get('/metrics').expect(200);
-    for (let tries = 0; !metrics.text.includes('projection_lag_seconds{') && tries < 250; tries++) {
+    for (
+      let tries = 0;
+      !metrics.text.includes('projection_lag_seconds{projection="ka_clients"}') && tries < 250;
+      tries++
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 20));
       metrics = await t.http.get('/metrics').expect(200);
     }
