@@ -92,16 +92,24 @@ const load = (port: number, token: string) => {
   };
 };
 
-const summarise = (label: string, answers: Answer[], from: number, back: number): string => {
-  const after = answers.filter((answer) => answer.at >= from);
+const percentile = (values: number[], p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
+};
+
+/** Recovery: from `back` to the first 201 after the last refusal, i.e. from when writes stay successful. */
+const summarise = (label: string, answers: Answer[], killed: number, back: number): string => {
+  const after = answers.filter((answer) => answer.at >= killed);
   const refused = after.filter((answer) => answer.status === 503);
   const other = after.filter((answer) => answer.status !== 503 && answer.status !== 201);
-  const firstRefusal = refused[0]?.at;
-  const firstSuccess = after.find((answer) => answer.status === 201 && answer.at > (firstRefusal ?? from))?.at;
+  const lastRefusal = Math.max(killed, ...refused.map((answer) => answer.at));
+  const recovered = after.find((answer) => answer.status === 201 && answer.at > lastRefusal)?.at;
+  const latencies = refused.map((answer) => answer.ms);
   return (
-    `${label}: ${refused.length} x 503 (first ${firstRefusal === undefined ? '-' : (firstRefusal - from).toFixed(0)} ms after the kill, ` +
-    `slowest ${Math.max(0, ...refused.map((answer) => answer.ms)).toFixed(0)} ms), ${other.length} other non-201, ` +
-    `first 201 ${firstSuccess === undefined ? 'never' : `${(firstSuccess - back).toFixed(0)} ms`} after ${back === from ? 'the kill' : 'the cluster was back'}`
+    `${label}: ${refused.length} x 503, first ${refused[0] === undefined ? '-' : (refused[0].at - killed).toFixed(0)} ms after the kill, ` +
+    `503 latency p50 ${percentile(latencies, 50).toFixed(0)} / p99 ${percentile(latencies, 99).toFixed(0)} / max ${Math.max(0, ...latencies).toFixed(0)} ms; ` +
+    `${other.length} other non-201; writes succeed again ${recovered === undefined ? 'never' : `${(recovered - back).toFixed(0)} ms`} ` +
+    `after ${back === killed ? 'the kill' : 'the cluster was back'}`
   );
 };
 
