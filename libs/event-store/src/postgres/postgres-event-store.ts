@@ -570,12 +570,21 @@ export class PostgresEventStore implements EventStore {
         params.push(scope.category);
         category = 'e.category = $2';
       }
+      // A skip scan over the stream index: one probe per stream for its id, one for its last event,
+      // so the cost follows the number of streams, not of events (no sort of the whole log).
       await query(
         `DECLARE es_heads NO SCROLL CURSOR FOR
-         SELECT DISTINCT ON (e.stream_id) e.stream_id, e.stream_revision::text, e.metadata->'hash' AS hash,
-           e.transaction_id::text, e.seq::text
-         FROM es_events e WHERE e.transaction_id < $1::xid8 AND ${category}
-         ORDER BY e.stream_id, e.stream_revision DESC`,
+         WITH RECURSIVE streams AS (
+           (SELECT e.stream_id FROM es_events e ORDER BY e.stream_id LIMIT 1)
+           UNION ALL
+           SELECT (SELECT e.stream_id FROM es_events e WHERE e.stream_id > s.stream_id ORDER BY e.stream_id LIMIT 1)
+           FROM streams s WHERE s.stream_id IS NOT NULL
+         )
+         SELECT h.* FROM streams s CROSS JOIN LATERAL (
+           SELECT e.stream_id, e.stream_revision::text, e.metadata->'hash' AS hash, e.transaction_id::text, e.seq::text
+           FROM es_events e WHERE e.stream_id = s.stream_id AND e.transaction_id < $1::xid8 AND ${category}
+           ORDER BY e.stream_revision DESC LIMIT 1
+         ) h`,
         params,
       );
       for (let first = true; ; first = false) {
