@@ -12,6 +12,7 @@ import { HttpDrain } from './http/http-drain';
 import { ProblemFilter } from './http/problem.filter';
 import { API_MIGRATIONS } from './infrastructure/api-schema';
 import { Metrics } from './observability/metrics';
+import { traceRequests } from './observability/tracing';
 
 /** Builds the HTTP application on an open runtime; closing the app closes the runtime. */
 export const createApp = async (runtime: Runtime): Promise<NestFastifyApplication> => {
@@ -28,6 +29,7 @@ export const createApp = async (runtime: Runtime): Promise<NestFastifyApplicatio
   });
   app.useLogger(app.get(Logger));
   const fastify = app.getHttpAdapter().getInstance();
+  traceRequests(fastify);
   registerCorrelationId(fastify);
   app.get(HttpDrain).register(fastify);
   const metrics = app.get(Metrics);

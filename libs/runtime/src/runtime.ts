@@ -6,6 +6,7 @@ import { Pool } from 'pg';
 import { EventStoreDbEventStore, PostgresEventStore, type EventStore } from '#event-store';
 import type { Config } from './config';
 import { startEmbeddedPostgres, type RunningEmbeddedPostgres } from './embedded-postgres';
+import { flushTracing, traceEventStore } from './tracing';
 
 /** The process's connections: one PostgreSQL pool (read models, and events unless EventStoreDB) and the event store. */
 export interface Runtime {
@@ -50,6 +51,7 @@ export const openRuntime = async (config: Config, log: (line: string) => void = 
         await eventStore.close();
         await pool.end();
         await embedded?.stop();
+        await flushTracing();
       },
     };
   } catch (error) {
@@ -61,7 +63,10 @@ export const openRuntime = async (config: Config, log: (line: string) => void = 
 
 const openEventStore = async (config: Config, pool: Pool): Promise<EventStore> => {
   if (config.eventStoreConnectionString !== undefined) {
-    return EventStoreDbEventStore.fromConnectionString(config.eventStoreConnectionString);
+    return traceEventStore(
+      EventStoreDbEventStore.fromConnectionString(config.eventStoreConnectionString),
+      'eventstoredb',
+    );
   }
-  return PostgresEventStore.create(pool);
+  return traceEventStore(await PostgresEventStore.create(pool), 'postgresql');
 };
