@@ -123,13 +123,13 @@ export const inSpan = <T>(
   name: string,
   attributes: () => Attributes,
   work: () => Promise<T>,
-  options: SpanOptions = {},
+  options?: SpanOptions,
 ): Promise<T> => {
   if (started === undefined) return work();
   return tracer().startActiveSpan(
     name,
-    { kind: options.kind ?? SpanKind.INTERNAL, attributes: attributes(), links: options.links ?? [] },
-    options.parent ?? context.active(),
+    { kind: options?.kind ?? SpanKind.INTERNAL, attributes: attributes(), links: options?.links ?? [] },
+    options?.parent ?? context.active(),
     async (span) => {
       try {
         return await work();
