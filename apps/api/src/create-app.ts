@@ -18,6 +18,7 @@ import { TokenVerifier } from './http/tokens';
 import { API_MIGRATIONS } from './infrastructure/api-schema';
 import { buildOpenApiDocument } from './infrastructure/openapi';
 import { Metrics } from './observability/metrics';
+import { traceRequests } from './observability/tracing';
 
 /** Builds the HTTP application on an open runtime; closing the app closes the runtime. */
 export const createApp = async (runtime: Runtime): Promise<NestFastifyApplication> => {
@@ -39,6 +40,7 @@ export const createApp = async (runtime: Runtime): Promise<NestFastifyApplicatio
   });
   app.useLogger(app.get(Logger));
   const fastify = app.getHttpAdapter().getInstance();
+  traceRequests(fastify);
   registerCorrelationId(fastify);
   registerJsonBody(fastify, runtime.config.bodyLimitBytes);
   app.get(HttpDrain).register(fastify);

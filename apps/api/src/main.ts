@@ -1,10 +1,12 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig, openRuntime, type Config } from '#runtime';
+import { ConfigError, loadConfig, openRuntime, startTracing, type Config } from '#runtime';
 import { createApp } from './create-app';
 
 const configOrExit = (): Config => {
   try {
-    return loadConfig();
+    const config = loadConfig();
+    startTracing('ka-contracting-api');
+    return config;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(`configuration error: ${error.message}`);

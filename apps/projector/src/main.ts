@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { ProjectorService } from '#application';
-import { ConfigError, loadConfig, openRuntime, type Config } from '#runtime';
+import { ConfigError, loadConfig, openRuntime, startTracing, type Config } from '#runtime';
 import { startHealthServer } from './health-server';
 import { ProjectorModule } from './projector.module';
 
@@ -15,6 +15,7 @@ const configOrExit = (): Config => {
         'is required: in embedded mode the API runs the projections itself (RUN_PROJECTOR defaults to true there)',
       );
     }
+    startTracing('ka-contracting-projector');
     return config;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;

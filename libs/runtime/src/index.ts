@@ -1,3 +1,4 @@
 export * from './config';
 export * from './embedded-postgres';
 export * from './runtime';
+export * from './tracing';

@@ -6,6 +6,7 @@ import { Pool } from 'pg';
 import { EventStoreDbEventStore, PostgresEventStore, type EventStore } from '#event-store';
 import type { Config } from './config';
 import { startEmbeddedPostgres, type RunningEmbeddedPostgres } from './embedded-postgres';
+import { flushTracing, traceEventStore } from './tracing';
 
 /** The process's connections: one PostgreSQL pool (read models, and events unless EventStoreDB) and the event store. */
 export interface Runtime {
@@ -67,6 +68,7 @@ export const openRuntime = async (
         await eventStore.close();
         await pool.end();
         await embedded?.stop();
+        await flushTracing();
       },
     };
   } catch (error) {
@@ -100,9 +102,12 @@ export const openPool = (connectionString: string, config: Config, log: (line: s
 
 const openEventStore = async (config: Config, pool: Pool): Promise<EventStore> => {
   if (config.eventStoreConnectionString !== undefined) {
-    return EventStoreDbEventStore.fromConnectionString(config.eventStoreConnectionString, {
-      maxAppendSize: config.eventStoreMaxAppendBytes,
-    });
+    return traceEventStore(
+      EventStoreDbEventStore.fromConnectionString(config.eventStoreConnectionString, {
+        maxAppendSize: config.eventStoreMaxAppendBytes,
+      }),
+      'eventstoredb',
+    );
   }
-  return PostgresEventStore.create(pool);
+  return traceEventStore(await PostgresEventStore.create(pool), 'postgresql');
 };

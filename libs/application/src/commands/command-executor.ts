@@ -10,6 +10,7 @@ import {
   type Position,
   type RecordedEvent,
 } from '#event-store';
+import { activeTraceparent, inSpan } from '#runtime';
 import { commandIdFor, type CommandContext } from '../command-context';
 import { StaleRevision } from '../errors';
 import { EVENT_STORE } from '../infrastructure/tokens';
@@ -31,6 +32,8 @@ export interface StoredMetadata extends JsonObject {
   schemaVersion: number;
   prevHash: string;
   hash: string;
+  /** W3C trace context of the command's span, when tracing is on: the projector's spans link to it. */
+  traceparent?: string;
 }
 
 /** One event a command recorded, with the id it is stored under. */
@@ -93,7 +96,19 @@ export class CommandExecutor {
     private readonly metrics: CommandMetrics,
   ) {}
 
-  async execute<C extends Command, E extends Event, S, F>(execution: Execution<C, E, S, F>): Promise<WriteResult> {
+  execute<C extends Command, E extends Event, S, F>(execution: Execution<C, E, S, F>): Promise<WriteResult> {
+    return inSpan(
+      `command ${execution.intent.type}`,
+      () => ({
+        'ka.stream_id': execution.streamId,
+        'ka.command_id': execution.context.commandId,
+        'ka.correlation_id': execution.context.correlationId,
+      }),
+      () => this.run(execution),
+    );
+  }
+
+  private async run<C extends Command, E extends Event, S, F>(execution: Execution<C, E, S, F>): Promise<WriteResult> {
     const { streamId, decider, context } = execution;
     const expected = context.expectedRevision;
     let folded = this.cache.peek(decider, streamId);
@@ -295,6 +310,7 @@ const chain = (
 ): EventData[] => {
   let prevHash = folded.lastHash;
   let revision = folded.revision === undefined ? 0n : folded.revision + 1n;
+  const traceparent = activeTraceparent();
   return events.map((event, index) => {
     const eventId = eventIdFor(context.commandId, index);
     const data = event.data as JsonObject;
@@ -307,6 +323,7 @@ const chain = (
       recordedAt: now,
       schemaVersion: SCHEMA_VERSION,
       prevHash,
+      ...(traceparent === undefined ? {} : { traceparent }),
     };
     const hash = eventHash(prevHash, { streamId, revision, eventId, type: event.type, data, metadata: unhashed });
     const metadata: StoredMetadata = { ...unhashed, hash };

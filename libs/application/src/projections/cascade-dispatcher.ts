@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { DomainError, type Actor } from '#domain';
 import type { CascadeCommand, ReactionContext, ReactionOutcome } from '#read-models';
+import { contextOf, inSpan, linkToActive } from '#runtime';
 import { ExecuteCampaignCommand } from '../campaigns/campaign.handler';
 import { ExecuteContractCommand } from '../contracts/contract.handler';
 import type { CommandContext } from '../command-context';
@@ -28,7 +29,19 @@ const ALREADY_DONE: ReadonlySet<string> = new Set([
 export class CascadeCommands {
   constructor(private readonly commandBus: CommandBus) {}
 
-  readonly dispatch = async (command: CascadeCommand, reaction: ReactionContext): Promise<ReactionOutcome> => {
+  /**
+   * Traced as part of the request that caused it: its span's parent is the causing event's stored
+   * trace context, with a link to the projector batch it runs in.
+   */
+  readonly dispatch = (command: CascadeCommand, reaction: ReactionContext): Promise<ReactionOutcome> =>
+    inSpan(
+      `reactor ${command.type}`,
+      () => ({ 'ka.command_id': reaction.commandId, 'ka.causation_id': reaction.causationId }),
+      () => this.issue(command, reaction),
+      { parent: contextOf(reaction.traceparent), links: linkToActive() },
+    );
+
+  private readonly issue = async (command: CascadeCommand, reaction: ReactionContext): Promise<ReactionOutcome> => {
     const context: CommandContext = {
       actor: REACTOR_ACTOR,
       commandId: reaction.commandId,

@@ -7,7 +7,8 @@ import {
 } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { EventStore } from '#event-store';
-import { ProjectionRunner, READ_MODELS, cascadeReactor, type RunnerStatus } from '#read-models';
+import { ProjectionRunner, READ_MODELS, cascadeReactor, type Projection, type RunnerStatus } from '#read-models';
+import { inSpan, linksTo, parentOfLinked, tracingEnabled } from '#runtime';
 import { EVENT_STORE, PG_POOL } from '../infrastructure/tokens';
 import { CascadeCommands } from './cascade-dispatcher';
 
@@ -40,7 +41,7 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
       ...READ_MODELS,
       cascadeReactor({ store: this.store, dispatch: this.commands.dispatch, logger: this.logger }),
     ];
-    for (const projection of projections) {
+    for (const projection of projections.map(traced)) {
       const runner = new ProjectionRunner({ pool: this.pool, store: this.store, projection, logger: this.logger });
       this.runners.push(runner);
       runner.start();
@@ -57,3 +58,31 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
     await Promise.all(this.runners.map((runner) => runner.stop()));
   }
 }
+
+/**
+ * A projection whose batches run in a span linked to the spans that recorded their events (the
+ * trace context the executor stores in each event's metadata). A batch of one request's events, the
+ * usual case when idle, joins that request's trace as a child span. Unchanged when tracing is off.
+ */
+const traced = (projection: Projection): Projection => {
+  if (!tracingEnabled()) return projection;
+  return {
+    ...projection,
+    applier: () => {
+      const apply = projection.applier();
+      return (client, events) => {
+        const links = linksTo(events.map((event) => event.metadata.traceparent));
+        return inSpan(
+          `project ${projection.name}`,
+          () => ({
+            'ka.projection': projection.name,
+            'ka.event_count': events.length,
+            'ka.position': events[events.length - 1]!.position.toString(),
+          }),
+          () => apply(client, events),
+          { links, parent: parentOfLinked(links) },
+        );
+      };
+    },
+  };
+};

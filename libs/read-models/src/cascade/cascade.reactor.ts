@@ -26,6 +26,8 @@ export interface ReactionContext {
   readonly commandId: string;
   readonly causationId: string;
   readonly correlationId: string;
+  /** The causing event's stored trace context, if it has one: the command's span continues that trace. */
+  readonly traceparent: unknown;
 }
 
 /**
@@ -252,7 +254,12 @@ export const cascadeReactor = (options: CascadeReactorOptions): Projection => {
       }
       const correlationId =
         typeof cause.metadata.correlationId === 'string' ? cause.metadata.correlationId : cause.eventId;
-      const result = await dispatch(reaction.command, { commandId, causationId: cause.eventId, correlationId });
+      const result = await dispatch(reaction.command, {
+        commandId,
+        causationId: cause.eventId,
+        correlationId,
+        traceparent: cause.metadata.traceparent,
+      });
       if (result.outcome === 'refused') {
         logger.warn(
           `${CASCADE_REACTOR}: ${reaction.command.type} on ${reaction.targetStream} for ${cause.type} ${cause.eventId} was refused (${result.code}: ${result.detail})`,

@@ -1,0 +1,161 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { startTracingWith, stopTracing } from '#runtime';
+import { startTestApp, type TestApp } from './support/app';
+
+/**
+ * Tracing end to end with the SDK recording into memory: a write over HTTP continues the caller's
+ * trace through the command, the event store and the stored events, and the projector's batches and
+ * the reactor's compensating command are found in that same trace.
+ */
+describe('OpenTelemetry tracing over HTTP', () => {
+  const exporter = new InMemorySpanExporter();
+  let t: TestApp;
+  let compliance: string;
+  const advertiserId = randomUUID();
+  const contractId = randomUUID();
+  const year = new Date().getUTCFullYear();
+
+  const ok = (status: number) => (response: { status: number; body: unknown }) => {
+    if (response.status !== status)
+      throw new Error(`expected ${status}, got ${response.status}: ${JSON.stringify(response.body)}`);
+  };
+
+  /** The spans of one trace, once one of them is named `name` (bounded wait: the projector runs behind). */
+  const traceOnceFinished = async (traceId: string, name: string): Promise<ReadableSpan[]> => {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const spans = exporter.getFinishedSpans().filter((span) => span.spanContext().traceId === traceId);
+      if (spans.some((span) => span.name === name) || Date.now() > deadline) return spans;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+
+  const named = (spans: readonly ReadableSpan[], name: string): ReadableSpan => {
+    const found = spans.find((span) => span.name === name);
+    if (found === undefined) throw new Error(`no span ${name} among ${spans.map((span) => span.name).join(', ')}`);
+    return found;
+  };
+
+  beforeAll(async () => {
+    startTracingWith('tracing-e2e', [new SimpleSpanProcessor(exporter)]);
+    t = await startTestApp({ RUN_PROJECTOR: 'true' });
+    const [admin, sales, approver] = await Promise.all([
+      t.as('ada', 'platform_admin'),
+      t.as('sam', 'sales'),
+      t.as('dana', 'deal_approver'),
+    ]);
+    compliance = await t.as('cora', 'compliance');
+    await t.http
+      .put('/v1/platforms/taobao')
+      .set('authorization', admin)
+      .send({ displayName: 'Taobao', allowedDomains: ['taobao.com'] })
+      .expect(ok(201));
+    await t.http
+      .put('/v1/link-eligible-categories/beauty')
+      .set('authorization', admin)
+      .send({ regulated: true })
+      .expect(ok(201));
+    await t.http
+      .post('/v1/advertisers')
+      .set('authorization', sales)
+      .send({ advertiserId, legalName: 'Glow Cosmetics Co., Ltd.', registrationNumber: 'REG-77', kaTier: 'key' })
+      .expect(ok(201));
+    await t.http
+      .post(`/v1/advertisers/${advertiserId}/verification`)
+      .set('authorization', compliance)
+      .send({ decision: 'verified' })
+      .expect(ok(200));
+    await t.http
+      .post(`/v1/advertisers/${advertiserId}/category-approvals`)
+      .set('authorization', sales)
+      .send({ category: 'beauty', licenceRef: 'NMPA-2026-00417', validUntil: `${year + 2}-12-31` })
+      .expect(ok(201));
+    await t.http
+      .post(`/v1/advertisers/${advertiserId}/category-approvals/beauty/approval`)
+      .set('authorization', compliance)
+      .expect(ok(200));
+    await t.http
+      .post('/v1/contracts')
+      .set('authorization', sales)
+      .send({
+        contractId,
+        advertiserId,
+        currency: 'CNY',
+        totalValueMinor: '120000000',
+        startsOn: `${year}-01-01`,
+        endsOn: `${year + 1}-12-31`,
+        categories: ['beauty'],
+        platforms: ['taobao'],
+      })
+      .expect(ok(201));
+    await t.http.post(`/v1/contracts/${contractId}/submission`).set('authorization', sales).expect(ok(200));
+    await t.http.post(`/v1/contracts/${contractId}/approval`).set('authorization', approver).expect(ok(200));
+    await t.http.post(`/v1/contracts/${contractId}/signature`).set('authorization', sales).expect(ok(200));
+    await t.http
+      .post(`/v1/contracts/${contractId}/external-links`)
+      .set('authorization', compliance)
+      .send({ platform: 'taobao', categories: ['beauty'] })
+      .expect(ok(200));
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await stopTracing();
+  });
+
+  it('follows one trace id from an HTTP write through the command, the store, the projector and the reactor', async () => {
+    const traceId = randomBytes(16).toString('hex');
+    const callerSpanId = randomBytes(8).toString('hex');
+    await t.http
+      .post(`/v1/advertisers/${advertiserId}/category-approvals/beauty/revocation`)
+      .set({ authorization: compliance, traceparent: `00-${traceId}-${callerSpanId}-01` })
+      .send({ reason: 'licence withdrawn by the regulator' })
+      .expect(ok(200));
+
+    const spans = await traceOnceFinished(traceId, 'project cascade_reactor');
+    const server = named(spans, 'POST /v1/advertisers/:advertiserId/category-approvals/:category/revocation');
+    expect(server.parentSpanContext?.spanId).toBe(callerSpanId);
+    expect(server.attributes['http.response.status_code']).toBe(200);
+    const command = named(spans, 'command RevokeCategoryApproval');
+    expect(command.parentSpanContext?.spanId).toBe(server.spanContext().spanId);
+    const append = spans.find(
+      (span) => span.name === 'event-store append' && span.parentSpanContext?.spanId === command.spanContext().spanId,
+    );
+    expect(append?.attributes['ka.stream_id']).toBe(`categoryApproval-${advertiserId}_beauty`);
+
+    const [revoked] = (await t.stream(`categoryApproval-${advertiserId}_beauty`)).filter(
+      (event) => event.type === 'CategoryApprovalRevoked',
+    );
+    expect(revoked!.metadata.traceparent).toBe(`00-${traceId}-${command.spanContext().spanId}-01`);
+
+    const projected = named(spans, 'project link_permissions');
+    expect(projected.links.map((link) => link.context.spanId)).toContain(command.spanContext().spanId);
+    expect(projected.parentSpanContext?.spanId).toBe(command.spanContext().spanId);
+
+    const reactor = named(spans, 'reactor DisableExternalLink');
+    const reactorBatch = named(spans, 'project cascade_reactor');
+    expect(reactor.parentSpanContext?.spanId).toBe(command.spanContext().spanId);
+    expect(reactor.links.map((link) => link.context.spanId)).toContain(reactorBatch.spanContext().spanId);
+    const reactorCommand = named(spans, 'command DisableExternalLink');
+    expect(reactorCommand.parentSpanContext?.spanId).toBe(reactor.spanContext().spanId);
+    const [disabled] = (await t.stream(`contract-${contractId}`)).filter(
+      (event) => event.type === 'ExternalLinkDisabled',
+    );
+    expect(disabled!.metadata.traceparent).toBe(`00-${traceId}-${reactorCommand.spanContext().spanId}-01`);
+  });
+
+  it('starts a new trace for a request without traceparent and records it on the events it writes', async () => {
+    const response = await t.http
+      .post('/v1/advertisers')
+      .set('authorization', await t.as('sam', 'sales'))
+      .send({ legalName: 'Bloom Ltd.', registrationNumber: 'REG-78', kaTier: 'key' })
+      .expect(ok(201));
+    const [registered] = await t.stream(`advertiser-${response.body.id}`);
+    const traceId = String(registered!.metadata.traceparent).split('-')[1]!;
+    const spans = await traceOnceFinished(traceId, 'project ka_clients');
+    const server = named(spans, 'POST /v1/advertisers');
+    expect(server.parentSpanContext).toBeUndefined();
+    expect(named(spans, 'project ka_clients').links.map((link) => link.context.traceId)).toContain(traceId);
+  });
+});
