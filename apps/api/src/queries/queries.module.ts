@@ -2,10 +2,11 @@ import { Module } from '@nestjs/common';
 import { KaClientsController } from './ka-clients.controller';
 import { LinkPermissionsController } from './link-permissions.controller';
 import { ProjectionReads } from './projection-reads';
+import { WorkListsController } from './work-lists.controller';
 
 /** The downstream query API over the read models. */
 @Module({
-  controllers: [KaClientsController, LinkPermissionsController],
+  controllers: [KaClientsController, LinkPermissionsController, WorkListsController],
   providers: [ProjectionReads],
 })
 export class QueriesModule {}
