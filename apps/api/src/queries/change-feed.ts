@@ -57,8 +57,13 @@ export class LinkPermissionFeed implements BeforeApplicationShutdown {
     };
     raw.writeHead(200, headers);
     let open = true;
+    let ended: () => void = () => undefined;
+    const closed = new Promise<undefined>((resolve) => {
+      ended = () => resolve(undefined);
+    });
     const end = (): void => {
       open = false;
+      ended();
     };
     raw.once('close', end);
     this.streams.add(end);
@@ -86,7 +91,9 @@ export class LinkPermissionFeed implements BeforeApplicationShutdown {
           continue;
         }
         page = undefined;
-        const reached = await this.waitOrEnd(position, Math.min(HEARTBEAT_MS, until - Date.now()), () => open);
+        const wait = Math.min(HEARTBEAT_MS, until - Date.now());
+        if (wait <= 0) break;
+        const reached = await Promise.race([this.watcher.waitFor(LINK_PERMISSIONS, position + 1n, wait), closed]);
         if (reached === undefined && open) raw.write(': keep-alive\n\n');
       }
     } finally {
@@ -94,11 +101,6 @@ export class LinkPermissionFeed implements BeforeApplicationShutdown {
       raw.off('close', end);
       if (!raw.destroyed) raw.end();
     }
-  }
-
-  private async waitOrEnd(after: Position, ms: number, open: () => boolean): Promise<Position | undefined> {
-    if (!open() || ms <= 0) return undefined;
-    return this.watcher.waitFor(LINK_PERMISSIONS, after + 1n, ms);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
