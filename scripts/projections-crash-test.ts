@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
 import { PostgresEventStore } from '#event-store';
+import { withUpcasting } from '#runtime';
 import {
   BATCH_GRAINED_TABLES,
   CASCADE_REACTOR,
@@ -114,7 +115,7 @@ const main = async (): Promise<void> => {
   const url = withDatabase(SERVER_URL, database);
   const pool = new Pool({ connectionString: url, max: 8 });
   pool.on('error', () => undefined);
-  const store = await PostgresEventStore.create(pool);
+  const store = withUpcasting(await PostgresEventStore.create(pool));
   const failures: string[] = [];
   try {
     console.log(`projector crash test: seed ${SEED}, database ${database}`);

@@ -4,3 +4,4 @@ export * from './advertiser';
 export * from './category-approval';
 export * from './contract';
 export * from './campaign';
+export * from './upcasters';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ClientBase } from 'pg';
-import { PostgresEventStore, type RecordedEvent } from '#event-store';
+import { PostgresEventStore, type EventStore, type RecordedEvent } from '#event-store';
+import { withUpcasting } from '#runtime';
 import { HistoryWriter, events, policySetup, type PlannedEvent } from '../../../bench/support/domain-history';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../../../test/support/postgres';
 import { postgresUnavailable } from '../../../test/support/probe';
@@ -43,7 +44,7 @@ const allowedClient = (advertiserId: string, contractId: string): PlannedEvent[]
 
 (unavailable ? describe.skip : describe)('read-model projections on PostgreSQL', () => {
   let database: TestDatabase;
-  let store: PostgresEventStore;
+  let store: EventStore;
   let writer: HistoryWriter;
   let watcher: CheckpointWatcher;
   const runners: ProjectionRunner[] = [];
@@ -71,7 +72,7 @@ const allowedClient = (advertiserId: string, contractId: string): PlannedEvent[]
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    store = await PostgresEventStore.create(database.pool);
+    store = withUpcasting(await PostgresEventStore.create(database.pool));
     writer = new HistoryWriter(store);
     watcher = new CheckpointWatcher(database.pool);
     await migrateReadModels(database.pool);

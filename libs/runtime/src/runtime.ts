@@ -3,7 +3,14 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Pool } from 'pg';
-import { EventStoreDbEventStore, PostgresEventStore, type EventStore } from '#event-store';
+import { UPCASTERS } from '#domain';
+import {
+  EventStoreDbEventStore,
+  PostgresEventStore,
+  UpcasterRegistry,
+  UpcastingEventStore,
+  type EventStore,
+} from '#event-store';
 import type { Config } from './config';
 import { startEmbeddedPostgres, type RunningEmbeddedPostgres } from './embedded-postgres';
 
@@ -38,7 +45,7 @@ export const openRuntime = async (config: Config, log: (line: string) => void = 
   // An idle client that loses its connection emits 'error'; the pool replaces it, so only log it.
   pool.on('error', (error) => log(`PostgreSQL pool: ${error.message}`));
   try {
-    const eventStore = await openEventStore(config, pool);
+    const eventStore = withUpcasting(await openEventStore(config, pool));
     const jwtSecret =
       config.jwtSecret ?? (config.jwtPublicKey === undefined ? await developmentSecret(config.dataDir) : undefined);
     return {
@@ -58,6 +65,13 @@ export const openRuntime = async (config: Config, log: (line: string) => void = 
     throw error;
   }
 };
+
+/**
+ * The store as the application reads it: every read returns events upcast to their current schema
+ * version (the domain's UPCASTERS); the audit reaches the stored form through storedFormOf.
+ */
+export const withUpcasting = (store: EventStore): UpcastingEventStore =>
+  new UpcastingEventStore(store, new UpcasterRegistry(UPCASTERS));
 
 const openEventStore = async (config: Config, pool: Pool): Promise<EventStore> => {
   if (config.eventStoreConnectionString !== undefined) {

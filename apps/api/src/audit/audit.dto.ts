@@ -432,4 +432,4 @@ export class ReconciliationDto {
   variance!: VarianceDto;
 }
 
-export const EXPORT_DESCRIPTION = `Streams the filtered log in position order, up to the head when the request arrived (sent as X-Event-Position). Columns, in this order: ${EXPORT_COLUMNS.join(', ')}; actor is metadata.actor.userId, reason is data.reason (or data.cause), data is the event's JSON. ndjson: one JSON object per line. csv: a header row, RFC 4180 quoting, CRLF line ends.`;
+export const EXPORT_DESCRIPTION = `Streams the filtered log in position order, up to the head when the request arrived (sent as X-Event-Position). Columns, in this order: ${EXPORT_COLUMNS.join(', ')}; actor is metadata.actor.userId, reason is data.reason (or data.cause), data is the event's JSON. ndjson: one JSON object per line. csv: a header row, RFC 4180 quoting, CRLF line ends. Events appear in their stored form, as the hash chain covers them: an event written under an older schema version (metadata.schemaVersion) shows its data as written, not upcast to the current shape the application reads.`;

@@ -65,12 +65,12 @@ export class ContractsController {
     // With an Idempotency-Key the id follows from the key, so a retry after a lost response finds
     // the contract it already drafted instead of drafting a second one.
     const contractId = body.contractId ?? (context.idempotencyKey ? context.commandId : randomUUID());
-    const { advertiserId, currency, totalValueMinor, startsOn, endsOn, categories, platforms } = body;
+    const { advertiserId, channel, currency, totalValueMinor, startsOn, endsOn, categories, platforms } = body;
     return this.run(
       contractId,
       {
         type: 'DraftContract',
-        data: { contractId, advertiserId, currency, totalValueMinor, startsOn, endsOn, categories, platforms },
+        data: { contractId, advertiserId, channel, currency, totalValueMinor, startsOn, endsOn, categories, platforms },
       },
       context,
     );

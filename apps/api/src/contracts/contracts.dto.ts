@@ -6,12 +6,14 @@ import {
   ArrayNotEmpty,
   ArrayUnique,
   IsDefined,
+  IsIn,
   IsObject,
   IsOptional,
   IsString,
   Matches,
   ValidateNested,
 } from 'class-validator';
+import { SALES_CHANNELS, type SalesChannel } from '#domain';
 import { CalendarDateField, LowercaseUuid, MinorUnits, SLUG, Slug } from '../http/dto';
 
 /** Goes above the field's own decorators so that it documents the field as optional. */
@@ -67,6 +69,11 @@ export class DraftContractDto {
 
   @Slugs('partner platforms the contract may enable external links to', ['taobao', 'jd'])
   platforms!: string[];
+
+  @ApiPropertyOptional({ enum: SALES_CHANNELS, default: 'direct', description: 'sold directly or through an agency' })
+  @IsOptional()
+  @IsIn(SALES_CHANNELS)
+  channel?: SalesChannel;
 }
 
 /** Only the terms to change; the advertiser is not among them. */

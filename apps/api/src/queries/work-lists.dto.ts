@@ -1,7 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { KA_TIERS, type CampaignStatus, type ContractStatus, type KaTier } from '#domain';
+import {
+  KA_TIERS,
+  SALES_CHANNELS,
+  type CampaignStatus,
+  type ContractStatus,
+  type KaTier,
+  type SalesChannel,
+} from '#domain';
 import type { InboxKind, Verification } from '#read-models';
 import { MONEY, SLUG } from '../http/dto';
 import { PageLimit, UUID } from './ka-clients.dto';
@@ -58,6 +65,11 @@ export class ContractListQueryDto extends CursorPage {
   @IsString()
   @MaxLength(200)
   salesOwnerId?: string;
+
+  @ApiPropertyOptional({ enum: SALES_CHANNELS, description: 'sold directly or through an agency' })
+  @IsOptional()
+  @IsIn(SALES_CHANNELS)
+  channel?: SalesChannel;
 
   @ApiPropertyOptional({ description: 'the contract may enable links to this platform', pattern: SLUG.source })
   @IsOptional()
@@ -152,6 +164,7 @@ export class ContractListItemDto {
   @ApiProperty({ format: 'uuid' }) contractId!: string;
   @ApiProperty({ format: 'uuid' }) advertiserId!: string;
   @ApiProperty({ example: 'sam' }) salesOwnerId!: string;
+  @ApiProperty({ enum: SALES_CHANNELS }) channel!: string;
   @ApiProperty({ enum: CONTRACT_STATUSES }) status!: string;
   @ApiProperty({ example: 'CNY' }) currency!: string;
   @ApiProperty({ description: 'integer minor units as a decimal string', example: '100000000' })

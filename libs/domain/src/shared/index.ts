@@ -5,3 +5,4 @@ export * from './decider';
 export * from './facts';
 export * from './rules';
 export * from './records';
+export * from './upcaster';

@@ -48,6 +48,7 @@ const MIGRATIONS: readonly Migration[] = [
         contract_id text PRIMARY KEY,
         advertiser_id text NOT NULL,
         sales_owner_id text NOT NULL,
+        channel text NOT NULL,
         status text NOT NULL,
         currency text NOT NULL,
         total_value_minor numeric NOT NULL,

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { CampaignStatus, ContractStatus, KaTier } from '#domain';
+import type { CampaignStatus, ContractStatus, KaTier, SalesChannel } from '#domain';
 import type { AtPosition, Page } from '../ka-clients/ka-clients.queries';
 import type { Verification } from '../ka-clients/ka-client';
 import { containsPattern, searchText } from './search-text';
@@ -104,6 +104,7 @@ export interface ContractFilters {
   readonly status?: Exclude<ContractStatus, 'None'>;
   readonly advertiserId?: string;
   readonly salesOwnerId?: string;
+  readonly channel?: SalesChannel;
   readonly platform?: string;
   readonly category?: string;
   readonly currency?: string;
@@ -118,6 +119,7 @@ export interface ContractListItem {
   readonly contractId: string;
   readonly advertiserId: string;
   readonly salesOwnerId: string;
+  readonly channel: SalesChannel;
   readonly status: Exclude<ContractStatus, 'None'>;
   readonly currency: string;
   readonly totalValueMinor: string;
@@ -134,6 +136,7 @@ interface ContractRecord extends Record<string, unknown> {
   contract_id: string;
   advertiser_id: string;
   sales_owner_id: string;
+  channel: SalesChannel;
   status: ContractListItem['status'];
   currency: string;
   total_value_minor: string;
@@ -162,6 +165,7 @@ export const listContracts = (
   where.when(filters.status, (p) => `k.status = ${p}`);
   where.when(filters.advertiserId, (p) => `k.advertiser_id = ${p}`);
   where.when(filters.salesOwnerId, (p) => `k.sales_owner_id = ${p}`);
+  where.when(filters.channel, (p) => `k.channel = ${p}`);
   where.when(filters.platform, (p) => `${p} = ANY(k.platforms)`);
   where.when(filters.category, (p) => `${p} = ANY(k.categories)`);
   where.when(filters.currency, (p) => `k.currency = ${p}`);
@@ -173,7 +177,7 @@ export const listContracts = (
   }
   return pageOf<ContractRecord, ContractListItem>(
     pool,
-    `k.contract_id, k.advertiser_id, k.sales_owner_id, k.status, k.currency, k.total_value_minor::text,
+    `k.contract_id, k.advertiser_id, k.sales_owner_id, k.channel, k.status, k.currency, k.total_value_minor::text,
        k.starts_on, k.ends_on, k.categories, k.platforms, k.amendment_version, k.updated_at, k.position::text
      FROM work_contracts k`,
     where,
@@ -185,6 +189,7 @@ export const listContracts = (
       contractId: row.contract_id,
       advertiserId: row.advertiser_id,
       salesOwnerId: row.sales_owner_id,
+      channel: row.channel,
       status: row.status,
       currency: row.currency,
       totalValueMinor: row.total_value_minor,

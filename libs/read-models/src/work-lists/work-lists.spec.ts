@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { advertiserStreamId } from '#domain';
-import { PostgresEventStore } from '#event-store';
+import { PostgresEventStore, type EventStore } from '#event-store';
+import { withUpcasting } from '#runtime';
 import { HistoryWriter, events, type PlannedEvent } from '../../../../bench/support/domain-history';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../../../../test/support/postgres';
 import { postgresUnavailable } from '../../../../test/support/probe';
@@ -40,7 +41,7 @@ describe('searchText', () => {
 
 (unavailable ? describe.skip : describe)('work lists on PostgreSQL', () => {
   let database: TestDatabase;
-  let store: PostgresEventStore;
+  let store: EventStore;
   let writer: HistoryWriter;
   let watcher: CheckpointWatcher;
   let runner: ProjectionRunner;
@@ -73,7 +74,8 @@ describe('searchText', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    store = await PostgresEventStore.create(database.pool);
+    // HistoryWriter stores ContractDrafted as schema version 1 (no channel): the projection sees it upcast.
+    store = withUpcasting(await PostgresEventStore.create(database.pool));
     writer = new HistoryWriter(store);
     watcher = new CheckpointWatcher(database.pool);
     await migrateProjections(database.pool, [workListsProjection]);
@@ -178,6 +180,8 @@ describe('searchText', () => {
     expect(await contracts({ minValueMinor: '80000001' })).toEqual([]);
     expect(await contracts({ endingWithinDays: 30 })).toEqual([beautyContract, draftContract]);
     expect(await contracts({ endingWithinDays: 5 })).toEqual([draftContract]);
+    expect(await contracts({ channel: 'direct' })).toEqual([beautyContract, foodContract, draftContract]);
+    expect(await contracts({ channel: 'agency' })).toEqual([]);
   });
 
   it('scopes a salesperson to their own clients whatever they filter by', async () => {

@@ -1,4 +1,4 @@
-import type { CampaignStatus, ContractStatus, KaTier } from '#domain';
+import type { CampaignStatus, ContractStatus, KaTier, SalesChannel } from '#domain';
 import type { DomainEvent, ProjectedEvent } from '../engine/domain-events';
 import type { Verification } from '../ka-clients/ka-client';
 import { searchText } from './search-text';
@@ -27,6 +27,7 @@ export interface ContractListRow {
   readonly advertiser_id: string;
   /** The advertiser's salesperson, copied at drafting (an advertiser's owner does not change). */
   readonly sales_owner_id: string;
+  readonly channel: SalesChannel;
   readonly status: Exclude<ContractStatus, 'None'>;
   readonly currency: string;
   readonly total_value_minor: string;
@@ -319,12 +320,13 @@ export const applyWorkEvent = (rows: WorkRows, event: WorkEvent): void => {
       return;
     }
     case 'ContractDrafted': {
-      const { contractId, advertiserId, currency, totalValueMinor, startsOn, endsOn, categories, platforms } =
+      const { contractId, advertiserId, channel, currency, totalValueMinor, startsOn, endsOn, categories, platforms } =
         event.data;
       rows.setContract({
         contract_id: contractId,
         advertiser_id: advertiserId,
         sales_owner_id: rows.advertiser(advertiserId)?.sales_owner_id ?? '',
+        channel,
         status: 'Draft',
         currency,
         total_value_minor: totalValueMinor,
