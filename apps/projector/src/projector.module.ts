@@ -3,6 +3,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { LoggerModule } from 'nestjs-pino';
 import type { Runtime } from '#runtime';
 import { CampaignHandler } from '../../api/src/campaigns/campaign.handler';
+import { CategoryApprovalHandler } from '../../api/src/category-approvals/category-approval.handler';
 import { CommandExecutor } from '../../api/src/commands/command-executor';
 import { FactsReader } from '../../api/src/commands/facts-reader';
 import { ContractHandler } from '../../api/src/contracts/contract.handler';
@@ -26,7 +27,7 @@ export class ProjectorModule {
         LoggerModule.forRoot({ pinoHttp: { level: runtime.config.logLevel, autoLogging: false } }),
         ProjectionsModule.forRoot({ run: true }),
       ],
-      providers: [Metrics, CommandExecutor, FactsReader, ContractHandler, CampaignHandler],
+      providers: [Metrics, CommandExecutor, FactsReader, ContractHandler, CampaignHandler, CategoryApprovalHandler],
     };
   }
 }

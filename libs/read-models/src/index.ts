@@ -18,6 +18,8 @@ export * from './work-lists/work-lists';
 export * from './work-lists/work-lists.projection';
 export * from './work-lists/work-lists.queries';
 export * from './serving/campaign-serving';
+export * from './scheduler/scheduler';
+export * from './scheduler/scheduler.process';
 export * from './cascade/cascade';
 export * from './cascade/cascade.reactor';
 export * from './read-models';

@@ -1,12 +1,13 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CascadeCommands } from './cascade-dispatcher';
+import { SchedulerCommands } from './scheduler-dispatcher';
 import { ProjectionLagService } from './projection-lag';
 import { PROJECTOR_OPTIONS, ProjectorService, type ProjectorOptions } from './projector.service';
 
 /**
  * The projector inside a Nest application: the API hosts it when RUN_PROJECTOR is true (embedded
  * mode by default), apps/projector always. Reactors dispatch through the CommandBus, so the
- * importing application must register the contract and campaign command handlers.
+ * importing application must register the contract, campaign and category-approval command handlers.
  */
 @Module({})
 export class ProjectionsModule {
@@ -16,6 +17,7 @@ export class ProjectionsModule {
       providers: [
         { provide: PROJECTOR_OPTIONS, useValue: options },
         CascadeCommands,
+        SchedulerCommands,
         ProjectorService,
         ProjectionLagService,
       ],
