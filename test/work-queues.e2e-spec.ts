@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { HistoryWriter, events } from '../bench/support/domain-history';
+import { Scheduler, deadlineCommandId } from '#read-models';
+import { SchedulerCommands } from '../apps/api/src/projections/scheduler-dispatcher';
 import { startTestApp, type TestApp } from './support/app';
 
 /**
@@ -256,6 +258,85 @@ describe('work queues and downstream feeds over HTTP', () => {
     expect(verified.body).toMatchObject({ verified: true, brokenLinks: 0 });
   });
 
+  it('completes a campaign whose end has passed as system:scheduler, once, through the command path', async () => {
+    const [client, deal, shortCampaign] = [randomUUID(), randomUUID(), randomUUID()];
+    const endsAt = new Date(Date.now() + 3_000).toISOString();
+    await t.http
+      .post('/v1/advertisers')
+      .set('authorization', sam)
+      .send({ advertiserId: client, legalName: 'Short Run Ltd', registrationNumber: 'SR-1', kaTier: 'growth' })
+      .expect(ok(201));
+    await t.http
+      .post(`/v1/advertisers/${client}/verification`)
+      .set('authorization', cora)
+      .send({ decision: 'verified' })
+      .expect(ok(200));
+    await t.http
+      .post(`/v1/advertisers/${client}/category-approvals`)
+      .set('authorization', sam)
+      .send({ category: 'beauty', licenceRef: 'LIC-2', validUntil: `${year + 2}-12-31` })
+      .expect(ok(201));
+    await t.http
+      .post(`/v1/advertisers/${client}/category-approvals/beauty/approval`)
+      .set('authorization', cora)
+      .expect(ok(200));
+    await t.http
+      .post('/v1/contracts')
+      .set('authorization', sam)
+      .send({
+        contractId: deal,
+        advertiserId: client,
+        currency: 'CNY',
+        totalValueMinor: '100000',
+        startsOn: `${year}-01-01`,
+        endsOn: `${year + 1}-12-31`,
+        categories: ['beauty'],
+        platforms: ['taobao'],
+      })
+      .expect(ok(201));
+    await t.http.post(`/v1/contracts/${deal}/submission`).set('authorization', sam).expect(ok(200));
+    await t.http.post(`/v1/contracts/${deal}/approval`).set('authorization', dana).expect(ok(200));
+    await t.http.post(`/v1/contracts/${deal}/signature`).set('authorization', sam).expect(ok(200));
+    await t.http
+      .post('/v1/campaigns')
+      .set('authorization', sam)
+      .send({
+        campaignId: shortCampaign,
+        contractId: deal,
+        advertiserId: client,
+        category: 'beauty',
+        budgetMinor: '1000',
+        startsAt: new Date(Date.now() - 60_000).toISOString(),
+        endsAt,
+        adLabel: '广告',
+      })
+      .expect(ok(201));
+    await t.http.post(`/v1/campaigns/${shortCampaign}/submission`).set('authorization', sam).expect(ok(200));
+    await t.http.post(`/v1/campaigns/${shortCampaign}/approval`).set('authorization', cora).expect(ok(200));
+    await t.http.post(`/v1/campaigns/${shortCampaign}/launch`).set('authorization', sam).expect(ok(200));
+    // The app's own scheduler ticks too (every 30 s): whichever fires first, the completion is recorded once.
+    const scheduler = new Scheduler({ pool: t.pool, dispatch: t.app.get(SchedulerCommands).dispatch });
+    const completions = async () =>
+      (await t.stream(`campaign-${shortCampaign}`)).filter((e) => e.type === 'CampaignCompleted');
+    const deadline = Date.now() + 15_000;
+    while ((await completions()).length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await scheduler.tick();
+    }
+    expect(await scheduler.tick()).toEqual([]);
+    const completed = await completions();
+    expect(completed).toHaveLength(1);
+    expect(completed[0]!.metadata).toMatchObject({
+      commandId: deadlineCommandId({ kind: 'campaignCompletion', subject_id: shortCampaign, ends: endsAt }),
+      actor: { userId: 'system:scheduler', roles: ['service'] },
+    });
+    // The unspent budget goes back to the contract, as after any completion.
+    const released = (await t.stream(`contract-${deal}`)).filter(
+      (e) => e.type === 'CampaignBudgetReleased' && e.data.campaignId === shortCampaign,
+    );
+    expect(released.map((e) => e.data.amountMinor)).toEqual(['1000']);
+  });
+
   it('lists and searches, scoped to a salesperson’s own clients, with opaque cursors', async () => {
     const found = await get('/v1/advertisers', cora).query({ q: '美妆', kaTier: 'strategic' }).expect(200);
     expect(found.body.items).toEqual([
@@ -265,7 +346,7 @@ describe('work queues and downstream feeds over HTTP', () => {
     expect((await get('/v1/advertisers', sue).query({ q: '美妆' }).expect(200)).body.items).toEqual([]);
 
     const contracts = await get('/v1/contracts', sam)
-      .query({ status: 'Active', platform: 'taobao', minValueMinor: '1', endingWithinDays: '800' })
+      .query({ advertiserId, status: 'Active', platform: 'taobao', minValueMinor: '1', endingWithinDays: '800' })
       .expect(200);
     expect(contracts.body).toEqual({
       items: [expect.objectContaining({ contractId, totalValueMinor: '120000000', salesOwnerId: 'sam' })],
