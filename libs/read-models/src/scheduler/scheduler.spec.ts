@@ -5,6 +5,7 @@ import { HistoryWriter, events, type PlannedEvent } from '../../../../bench/supp
 import { createTestDatabase, serverUrl, type TestDatabase } from '../../../../test/support/postgres';
 import { postgresUnavailable } from '../../../../test/support/probe';
 import { CheckpointWatcher } from '../engine/checkpoint-watcher';
+import { migrateProjections } from '../engine/rebuild';
 import { ProjectionRunner } from '../engine/runner';
 import { dayAfter, deadlineCommandId, dueAt } from './scheduler';
 import { SCHEDULER, Scheduler, schedulerProjection, type ScheduledDispatcher } from './scheduler.process';
@@ -78,6 +79,7 @@ describe('deadlines', () => {
     store = withUpcasting(await PostgresEventStore.create(database.pool));
     writer = new HistoryWriter(store);
     watcher = new CheckpointWatcher(database.pool);
+    await migrateProjections(database.pool, [schedulerProjection]);
     runner = new ProjectionRunner({
       pool: database.pool,
       store,
