@@ -22,6 +22,7 @@ const contractHistory = (campaigns: number): Recorded<ContractEvent>[] => {
       data: {
         contractId,
         advertiserId: 'a',
+        channel: 'direct',
         currency: 'CNY',
         totalValueMinor: '100000000000',
         startsOn: '2026-01-01',

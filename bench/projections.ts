@@ -24,7 +24,8 @@ import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { pipeline } from 'node:stream/promises';
 import { Client, Pool } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { PostgresEventStore, START } from '#event-store';
+import { PostgresEventStore, START, type EventStore } from '#event-store';
+import { withUpcasting } from '#runtime';
 import { CASCADE_REACTOR, CHECKPOINT_CHANNEL, READ_MODELS, rebuild } from '#read-models';
 import { HistoryWriter, clientStory, generateHistory, randomSource, type PlannedEvent } from './support/domain-history';
 
@@ -120,7 +121,7 @@ const measureCeiling = async (pool: Pool): Promise<{ copyPerSecond: number; inse
   }
 };
 
-const readWholeLog = async (store: PostgresEventStore): Promise<{ events: number; perSecond: number }> => {
+const readWholeLog = async (store: EventStore): Promise<{ events: number; perSecond: number }> => {
   const start = process.hrtime.bigint();
   let from = START;
   let events = 0;
@@ -291,7 +292,7 @@ const main = async (): Promise<void> => {
   console.log('');
 
   const pool = openPool(url, 20);
-  const store = await PostgresEventStore.create(pool);
+  const store = withUpcasting(await PostgresEventStore.create(pool));
   let projector: ChildProcess | undefined;
   try {
     process.stdout.write(`generating >= ${whole(EVENTS)} events through the event store port ...`);

@@ -479,6 +479,7 @@ describe('campaigns over HTTP', () => {
     expect(routes.sort()).toEqual(
       [
         'POST /v1/campaigns',
+        'GET /v1/campaigns',
         'GET /v1/campaigns/{campaignId}',
         'POST /v1/campaigns/{campaignId}/submission',
         'POST /v1/campaigns/{campaignId}/approval',

@@ -260,8 +260,17 @@ describe('read models over HTTP', () => {
         '/v1/ka-clients/{advertiserId}',
         '/v1/link-permissions',
         '/v1/link-permissions/check',
+        '/v1/link-permissions/changes',
+        '/v1/serving/campaigns/{campaignId}',
+        '/v1/inbox/deal-approvals',
+        '/v1/inbox/compliance-reviews',
       ]),
     );
+    expect(body.paths['/v1/contracts'].get.responses['200'].content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/ContractListPageDto',
+    });
+    expect(body.components.schemas.CampaignServingDto.properties).toHaveProperty('reasons');
+    expect(body.components.schemas.PermissionChangePageDto.properties).toHaveProperty('next');
     expect(body.components.schemas.LinkCheckDto.properties).toHaveProperty('reasons');
   });
 });

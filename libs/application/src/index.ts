@@ -13,5 +13,6 @@ export * from './category-approvals/category-approval.handler';
 export * from './contracts/contract.handler';
 export * from './platforms/platform-policy.handler';
 export * from './projections/cascade-dispatcher';
+export * from './projections/scheduler-dispatcher';
 export * from './projections/projection-lag';
 export * from './projections/projector.service';

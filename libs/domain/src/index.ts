@@ -6,3 +6,4 @@ export * from './contract';
 export * from './campaign';
 export * from './permissions';
 export * from './domain-events';
+export * from './upcasters';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ClientBase } from 'pg';
-import { PostgresEventStore, type RecordedEvent } from '#event-store';
+import { PostgresEventStore, type EventStore, type RecordedEvent } from '#event-store';
+import { withUpcasting } from '#runtime';
 import { HistoryWriter, events, policySetup, type PlannedEvent } from '../../../bench/support/domain-history';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres';
 import { lockKeyOf } from './engine/advisory-lock';
@@ -13,6 +14,7 @@ import { findKaClient, listKaClients } from './ka-clients/ka-clients.queries';
 import { KA_CLIENTS, kaClientsProjection } from './ka-clients/ka-clients.projection';
 import { LINK_PERMISSIONS, linkPermissionsProjection } from './link-permissions/link-permissions.projection';
 import { checkLinkPermission, listLinkPermissions } from './link-permissions/link-permissions.queries';
+import { BATCH_GRAINED_TABLES } from './link-permissions/link-permission-changes';
 import { READ_MODELS, migrateReadModels } from './read-models';
 
 const TODAY = '2026-06-15';
@@ -38,7 +40,7 @@ const allowedClient = (advertiserId: string, contractId: string): PlannedEvent[]
 
 describe('read-model projections on PostgreSQL', () => {
   let database: TestDatabase;
-  let store: PostgresEventStore;
+  let store: EventStore;
   let writer: HistoryWriter;
   let watcher: CheckpointWatcher;
   const runners: ProjectionRunner[] = [];
@@ -66,7 +68,7 @@ describe('read-model projections on PostgreSQL', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    store = await PostgresEventStore.create(database.pool);
+    store = withUpcasting(await PostgresEventStore.create(database.pool));
     writer = new HistoryWriter(store);
     watcher = new CheckpointWatcher(database.pool);
     await migrateReadModels(database.pool);
@@ -372,6 +374,7 @@ describe('read-model projections on PostgreSQL', () => {
     const shadow = await buildShadow({ pool: database.pool, store, projections: READ_MODELS, batchSize: 97 });
     try {
       for (const table of READ_MODELS.flatMap((projection) => projection.tables)) {
+        if (BATCH_GRAINED_TABLES.has(table.name)) continue;
         expect(await tableChecksum(database.pool, shadow.schema, table)).toEqual(
           await tableChecksum(database.pool, shadow.liveSchema, table),
         );

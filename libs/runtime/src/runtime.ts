@@ -3,7 +3,14 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Pool } from 'pg';
-import { EventStoreDbEventStore, PostgresEventStore, type EventStore } from '#event-store';
+import { UPCASTERS } from '#domain';
+import {
+  EventStoreDbEventStore,
+  PostgresEventStore,
+  UpcasterRegistry,
+  UpcastingEventStore,
+  type EventStore,
+} from '#event-store';
 import type { Config } from './config';
 import { startEmbeddedPostgres, type RunningEmbeddedPostgres } from './embedded-postgres';
 import { flushTracing, traceEventStore } from './tracing';
@@ -52,7 +59,7 @@ export const openRuntime = async (
   }
   const pool = openPool(databaseUrl!, config, log);
   try {
-    const eventStore = await openEventStore(config, pool);
+    const eventStore = withUpcasting(await openEventStore(config, pool));
     const jwtSecret =
       config.jwtSecret ??
       (config.jwtPublicKey === undefined && config.jwtJwksUrl === undefined
@@ -99,6 +106,13 @@ export const openPool = (connectionString: string, config: Config, log: (line: s
   });
   return pool;
 };
+
+/**
+ * The store as the application reads it: every read returns events upcast to their current schema
+ * version (the domain's UPCASTERS); the audit reaches the stored form through storedFormOf.
+ */
+export const withUpcasting = (store: EventStore): UpcastingEventStore =>
+  new UpcastingEventStore(store, new UpcasterRegistry(UPCASTERS));
 
 const openEventStore = async (config: Config, pool: Pool): Promise<EventStore> => {
   if (config.eventStoreConnectionString !== undefined) {

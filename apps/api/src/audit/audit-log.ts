@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { advertiserStreamId, categoryApprovalStreamId, epochMs } from '#domain';
 import {
   START,
+  storedFormOf,
   streamAllOf,
   streamCategory,
   type EventStore,
@@ -128,10 +129,16 @@ const intersection = (lists: readonly (readonly string[] | undefined)[]): string
 
 @Injectable()
 export class AuditLog {
+  private readonly store: EventStore;
+
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(EVENT_STORE) store: EventStore,
     private readonly advertisers: AdvertiserStreams,
-  ) {}
+  ) {
+    // Finance reads, exports and verifies events exactly as stored (old schema versions included):
+    // the hash chain covers that form, and upcasting is the application's reading, not the record.
+    this.store = storedFormOf(store);
+  }
 
   async open(selection: LogSelection): Promise<LogScan> {
     const head = await this.store.headPosition();

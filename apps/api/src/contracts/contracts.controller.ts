@@ -64,12 +64,12 @@ export class ContractsController {
     // The id is the command id, which an Idempotency-Key fixes, so a retry after a lost response finds
     // the contract it already drafted instead of drafting a second one.
     const contractId = body.contractId ?? context.commandId;
-    const { advertiserId, currency, totalValueMinor, startsOn, endsOn, categories, platforms } = body;
+    const { advertiserId, channel, currency, totalValueMinor, startsOn, endsOn, categories, platforms } = body;
     return this.run(
       contractId,
       {
         type: 'DraftContract',
-        data: { contractId, advertiserId, currency, totalValueMinor, startsOn, endsOn, categories, platforms },
+        data: { contractId, advertiserId, channel, currency, totalValueMinor, startsOn, endsOn, categories, platforms },
       },
       context,
     );

@@ -6,11 +6,13 @@ import {
   ArrayNotEmpty,
   ArrayUnique,
   IsDefined,
+  IsIn,
   IsObject,
   IsString,
   Matches,
   ValidateNested,
 } from 'class-validator';
+import { SALES_CHANNELS, type SalesChannel } from '#domain';
 import { CalendarDateField, LowercaseUuid, MinorUnits, Omittable, Slug, SLUG } from '../http/dto';
 
 /** Goes above the field's own decorators so that it documents the field as optional. */
@@ -66,6 +68,11 @@ export class DraftContractDto {
 
   @Slugs('partner platforms the contract may enable external links to', ['taobao', 'jd'])
   platforms!: string[];
+
+  @ApiPropertyOptional({ enum: SALES_CHANNELS, default: 'direct', description: 'sold directly or through an agency' })
+  @Omittable()
+  @IsIn(SALES_CHANNELS)
+  channel?: SalesChannel;
 }
 
 /** Only the terms to change; the advertiser is not among them. */

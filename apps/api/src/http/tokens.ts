@@ -52,10 +52,23 @@ export const subjectOf = (sub: unknown): string => {
 };
 
 /** Verifies bearer tokens: HS256 with a shared secret, or asymmetric keys of an identity provider. */
+// Tokens verified lately, so a downstream service calling many times a second pays for the
+// signature once per token, not per request (verifying costs ~0.2-0.5 ms of CPU here).
+const VERIFIED_CACHE = 10_000;
+
+interface Verified {
+  readonly actor: Actor;
+  /** exp in milliseconds: a cached token is refused from then on, as jwtVerify would. */
+  readonly expiresAt: number;
+  /** nbf in milliseconds, if the token has one. */
+  readonly notBefore: number;
+}
+
 export class TokenVerifier {
   // Imported once: jose imports a raw Uint8Array key again on every verification.
   private readonly key: KeyObject | JWTVerifyGetKey;
   private readonly algorithms: string[];
+  private readonly verified = new Map<string, Verified>();
 
   constructor(private readonly settings: TokenSettings) {
     if (settings.jwksUrl) {
@@ -75,6 +88,12 @@ export class TokenVerifier {
   }
 
   async verify(token: string): Promise<Actor> {
+    const known = this.verified.get(token);
+    if (known !== undefined) {
+      const now = Date.now();
+      if (now < known.expiresAt && now >= known.notBefore) return known.actor;
+      this.verified.delete(token);
+    }
     const options = {
       issuer: this.settings.issuer,
       audience: this.settings.audience,
@@ -95,7 +114,14 @@ export class TokenVerifier {
     }
     this.checkLifetime(payload);
     const roles = Array.isArray(payload.roles) ? payload.roles.filter(isRole) : [];
-    return { userId: subjectOf(payload.sub), roles };
+    const actor: Actor = { userId: subjectOf(payload.sub), roles };
+    if (this.verified.size >= VERIFIED_CACHE) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, {
+      actor,
+      expiresAt: payload.exp! * 1000,
+      notBefore: payload.nbf === undefined ? 0 : payload.nbf * 1000,
+    });
+    return actor;
   }
 
   /** A stolen long-lived token is a standing credential: cap how long any one token can live. */

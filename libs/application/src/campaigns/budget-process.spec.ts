@@ -48,6 +48,7 @@ const contractEvents = (...events: ContractEvent[]): Recorded<ContractEvent>[] =
     data: {
       contractId: CONTRACT,
       advertiserId: 'adv1',
+      channel: 'direct',
       currency: 'EUR',
       totalValueMinor: '1000000',
       startsOn: '2026-01-01',

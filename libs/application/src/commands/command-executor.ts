@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DomainError, type Command, type Decider, type Event } from '#domain';
+import { DomainError, UPCASTERS, type Command, type Decider, type Event } from '#domain';
 import {
+  UpcasterRegistry,
   WrongExpectedRevision,
   eventHash,
   streamCategory,
@@ -19,7 +20,8 @@ import { StreamCache, type FoldedStream } from './stream-cache';
 
 export { toDomainEvent } from './stream-cache';
 
-export const SCHEMA_VERSION = 1;
+/** Events are written in their type's current shape: the version its upcasters lead to. */
+const SCHEMA_VERSIONS = new UpcasterRegistry(UPCASTERS);
 
 /** Metadata stored with every event (DESIGN.md section 5); `hash` chains it to the stream's previous event. */
 export interface StoredMetadata extends JsonObject {
@@ -321,7 +323,7 @@ const chain = (
       causationId: context.causationId ?? null,
       actor: { userId: context.actor.userId, roles: [...context.actor.roles] },
       recordedAt: now,
-      schemaVersion: SCHEMA_VERSION,
+      schemaVersion: SCHEMA_VERSIONS.currentVersion(event.type),
       prevHash,
       ...(traceparent === undefined ? {} : { traceparent }),
     };

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CascadeCommands } from './cascade-dispatcher';
+import { SchedulerCommands } from './scheduler-dispatcher';
 import { ProjectionLagService } from './projection-lag';
 import { PROJECTOR_OPTIONS, ProjectorService, type ProjectorOptions } from './projector.service';
 
@@ -16,6 +17,7 @@ export class ProjectionsModule {
       providers: [
         { provide: PROJECTOR_OPTIONS, useValue: options },
         CascadeCommands,
+        SchedulerCommands,
         ProjectorService,
         ProjectionLagService,
       ],

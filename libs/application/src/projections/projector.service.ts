@@ -7,10 +7,19 @@ import {
 } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { EventStore } from '#event-store';
-import { ProjectionRunner, READ_MODELS, cascadeReactor, type Projection, type RunnerStatus } from '#read-models';
+import {
+  ProjectionRunner,
+  READ_MODELS,
+  Scheduler,
+  cascadeReactor,
+  schedulerProjection,
+  type Projection,
+  type RunnerStatus,
+} from '#read-models';
 import { inSpan, linksTo, parentOfLinked, tracingEnabled } from '#runtime';
 import { EVENT_STORE, PG_POOL } from '../infrastructure/tokens';
 import { CascadeCommands } from './cascade-dispatcher';
+import { SchedulerCommands } from './scheduler-dispatcher';
 
 export const PROJECTOR_OPTIONS = Symbol('ProjectorOptions');
 
@@ -27,12 +36,14 @@ export interface ProjectorOptions {
 export class ProjectorService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Projector');
   private readonly runners: ProjectionRunner[] = [];
+  private scheduler: Scheduler | undefined;
 
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(PROJECTOR_OPTIONS) private readonly options: ProjectorOptions,
     private readonly commands: CascadeCommands,
+    private readonly scheduled: SchedulerCommands,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -40,12 +51,16 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
     const projections = [
       ...READ_MODELS,
       cascadeReactor({ store: this.store, dispatch: this.commands.dispatch, logger: this.logger }),
+      schedulerProjection,
     ];
     for (const projection of projections.map(traced)) {
       const runner = new ProjectionRunner({ pool: this.pool, store: this.store, projection, logger: this.logger });
       this.runners.push(runner);
       runner.start();
     }
+    // Every replica ticks; a transaction-level advisory lock lets one tick fire at a time.
+    this.scheduler = new Scheduler({ pool: this.pool, dispatch: this.scheduled.dispatch, logger: this.logger });
+    this.scheduler.start();
   }
 
   /** What the runners in this process have done (empty where RUN_PROJECTOR is false). */
@@ -55,6 +70,7 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
 
   /** Before the runtime closes the pool: finish the batches in flight and release the locks. */
   async beforeApplicationShutdown(): Promise<void> {
+    await this.scheduler?.stop();
     await Promise.all(this.runners.map((runner) => runner.stop()));
   }
 }

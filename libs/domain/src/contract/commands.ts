@@ -1,4 +1,5 @@
 import type { Command } from '../shared';
+import type { SalesChannel } from './events';
 import type { AmendmentChanges, ContractTerms, TermChanges } from './terms';
 
 interface OfContract {
@@ -13,7 +14,11 @@ interface OfCampaign extends OfContract {
   readonly campaignId: string;
 }
 
-export type DraftContract = Command<'DraftContract', OfContract & { readonly advertiserId: string } & ContractTerms>;
+/** `channel` defaults to direct. */
+export type DraftContract = Command<
+  'DraftContract',
+  OfContract & { readonly advertiserId: string; readonly channel?: SalesChannel } & ContractTerms
+>;
 /** Lists only the terms to change; the advertiser is not among them. */
 export type ReviseContractDraft = Command<'ReviseContractDraft', OfContract & { readonly changes: TermChanges }>;
 export type SubmitContract = Command<'SubmitContract', OfContract>;

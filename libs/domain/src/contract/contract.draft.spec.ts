@@ -33,13 +33,20 @@ describe('DraftContract', () => {
     contract
       .given([])
       .when(draft(), advertiserFacts())
-      .then([emitted('ContractDrafted', { advertiserId: ADVERTISER_ID, ...TERMS })]));
+      .then([emitted('ContractDrafted', { advertiserId: ADVERTISER_ID, channel: 'direct', ...TERMS })]));
 
   it('stores the value without leading zeros', () =>
     contract
       .given([])
       .when(draft({ totalValueMinor: '000500' }), advertiserFacts())
-      .then([emitted('ContractDrafted', { advertiserId: ADVERTISER_ID, ...TERMS, totalValueMinor: '500' })]));
+      .then([
+        emitted('ContractDrafted', {
+          advertiserId: ADVERTISER_ID,
+          channel: 'direct',
+          ...TERMS,
+          totalValueMinor: '500',
+        }),
+      ]));
 
   it('accepts a term of exactly 36 months ending on a leap day', () =>
     contract
@@ -48,6 +55,7 @@ describe('DraftContract', () => {
       .then([
         emitted('ContractDrafted', {
           advertiserId: ADVERTISER_ID,
+          channel: 'direct',
           ...TERMS,
           startsOn: '2025-03-01',
           endsOn: '2028-02-29',

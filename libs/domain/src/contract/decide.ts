@@ -51,6 +51,7 @@ import type {
   ExternalLinkDisabled,
   ExternalLinkEnabled,
 } from './events';
+import { SALES_CHANNELS } from './events';
 import type { Contract, ExistingContract, PendingAmendment } from './state';
 import { allocatedMinor, heldBy } from './state';
 import type { ContractTerms, TermChanges, TermName } from './terms';
@@ -187,13 +188,20 @@ const draftContract = (command: DraftContract, state: Contract, facts: ContractF
     );
   }
   const terms = validTerms(termsOf(command.data));
+  const channel = command.data.channel ?? 'direct';
+  if (!SALES_CHANNELS.includes(channel)) {
+    throw new BusinessRuleViolation(
+      'INVALID_CHANNEL',
+      `A contract is sold ${SALES_CHANNELS.join(' or ')}, not ${String(channel)}.`,
+    );
+  }
   if (!advertiserFact(command, facts, advertiserId).registered) {
     throw new BusinessRuleViolation(
       'ADVERTISER_NOT_REGISTERED',
       `Advertiser ${advertiserId} is not registered; register the advertiser before drafting a contract for it.`,
     );
   }
-  return { type: 'ContractDrafted', data: { contractId, advertiserId, ...terms } };
+  return { type: 'ContractDrafted', data: { contractId, advertiserId, channel, ...terms } };
 };
 
 /** A rejected contract can be revised: the revision returns it to Draft so sales can resubmit it. */

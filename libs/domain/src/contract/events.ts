@@ -15,7 +15,18 @@ interface WithReason extends OfContract {
   readonly reason: string;
 }
 
-export type ContractDrafted = Event<'ContractDrafted', OfContract & { readonly advertiserId: string } & ContractTerms>;
+/** How the deal was sold: directly to the advertiser, or through its agency. */
+export const SALES_CHANNELS = ['direct', 'agency'] as const;
+export type SalesChannel = (typeof SALES_CHANNELS)[number];
+
+/**
+ * Schema version 2 (`channel` added). Version 1 events, written before agencies were recorded,
+ * are all direct deals: ./upcasters turns them into version 2 on every read.
+ */
+export type ContractDrafted = Event<
+  'ContractDrafted',
+  OfContract & { readonly advertiserId: string; readonly channel: SalesChannel } & ContractTerms
+>;
 /** Carries only the terms that changed. A revision of a rejected contract returns it to Draft. */
 export type ContractDraftRevised = Event<'ContractDraftRevised', OfContract & TermChanges>;
 export type ContractSubmitted = Event<'ContractSubmitted', OfContract>;

@@ -1,6 +1,6 @@
 import type { ContractStanding, ContractStatus, Recorded } from '../shared';
 import { dropOwn, ownValue, putOwn } from '../shared';
-import type { ContractEvent } from './events';
+import type { ContractEvent, SalesChannel } from './events';
 import type { AmendmentChanges, ContractTerms } from './terms';
 import { termsOf, withChanges } from './terms';
 
@@ -14,6 +14,7 @@ export interface ExistingContract {
   readonly status: Exclude<ContractStatus, 'None'>;
   readonly contractId: string;
   readonly advertiserId: string;
+  readonly channel: SalesChannel;
   readonly terms: ContractTerms;
   /** 1 for the terms as first approved; each approved amendment is the next version. */
   readonly version: number;
@@ -40,6 +41,7 @@ export const evolve = (state: Contract, event: Recorded<ContractEvent>): Contrac
         status: 'Draft',
         contractId: event.data.contractId,
         advertiserId: event.data.advertiserId,
+        channel: event.data.channel,
         terms: termsOf(event.data),
         version: 1,
         authors: [by],

@@ -6,3 +6,4 @@ export * from './facts';
 export * from './rules';
 export * from './records';
 export * from './users';
+export * from './upcaster';

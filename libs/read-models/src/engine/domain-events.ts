@@ -11,6 +11,19 @@ export type { DomainEvent } from '#domain';
 export type EventInterest = { readonly [T in DomainEventType]: 'handles' | 'ignores' };
 
 /**
+ * An EventInterest from the lists a projection keeps: it compiles only when the two lists together
+ * name every domain event type (the second argument turns to `never` otherwise).
+ */
+export const interestOf = <H extends DomainEventType, I extends DomainEventType>(
+  handles: readonly H[],
+  ignores: readonly I[] & ([Exclude<DomainEventType, H | I>] extends [never] ? unknown : never),
+): EventInterest =>
+  Object.fromEntries([
+    ...handles.map((type) => [type, 'handles'] as const),
+    ...ignores.map((type) => [type, 'ignores'] as const),
+  ]) as EventInterest;
+
+/**
  * The end of every router's switch. Only an event that no case names type-checks here (`never`),
  * so a router that forgets a domain event type fails to compile; at run time an event type this
  * version does not know (written by a newer one) reaches it and is ignored.

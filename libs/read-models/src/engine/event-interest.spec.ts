@@ -5,6 +5,10 @@ import { cascadeReactor } from '../cascade/cascade.reactor';
 import { KA_CLIENTS_EVENTS, routeOf } from '../ka-clients/ka-client';
 import { LINK_PERMISSIONS_EVENTS, inputKeyOf } from '../link-permissions/link-inputs';
 import { READ_MODELS } from '../read-models';
+import { SCHEDULER_HANDLED, deadlineChangeOf } from '../scheduler/scheduler';
+import { schedulerProjection } from '../scheduler/scheduler.process';
+import { handlesWorkEvent } from '../work-lists/work-lists';
+import { workListsProjection } from '../work-lists/work-lists.projection';
 import type { EventInterest, ProjectedEvent } from './domain-events';
 
 /** An event of `type` carrying every id and text a router reads. */
@@ -17,6 +21,10 @@ const sample = (type: string): ProjectedEvent =>
       campaignId: 'c',
       platform: 'taobao',
       category: 'beauty',
+      endsOn: '2026-12-31',
+      endsAt: '2026-12-31T00:00:00.000Z',
+      validUntil: '2026-12-31',
+      changes: { endsOn: '2026-12-31' },
       reason: 'why',
       cause: 'why',
     },
@@ -36,13 +44,12 @@ describe('event interest of every projection and reactor', () => {
     dispatch: () => Promise.resolve({ outcome: 'done' }),
   });
 
-  it.each([...READ_MODELS, cascade].map((projection) => [projection.name, projection.events] as const))(
-    '%s says of every domain event type, and of nothing else, whether it handles or ignores it',
-    (_name, interest) => {
-      expect(Object.keys(interest).sort()).toEqual([...DOMAIN_EVENT_TYPES].sort());
-      for (const type of DOMAIN_EVENT_TYPES) expect(['handles', 'ignores']).toContain(interest[type]);
-    },
-  );
+  it.each(
+    [...READ_MODELS, cascade, schedulerProjection].map((projection) => [projection.name, projection.events] as const),
+  )('%s says of every domain event type, and of nothing else, whether it handles or ignores it', (_name, interest) => {
+    expect(Object.keys(interest).sort()).toEqual([...DOMAIN_EVENT_TYPES].sort());
+    for (const type of DOMAIN_EVENT_TYPES) expect(['handles', 'ignores']).toContain(interest[type]);
+  });
 
   it('ka_clients routes exactly the events it handles to a row', () =>
     expect(routed(routeOf)).toEqual(handled(KA_CLIENTS_EVENTS)));
@@ -53,8 +60,24 @@ describe('event interest of every projection and reactor', () => {
   it('the cascade follows or reacts to exactly the events it handles', () =>
     expect(routed((event) => cascadeSubjectOf(event) ?? causeOf(event))).toEqual(handled(CASCADE_EVENTS)));
 
+  it('work_lists takes up exactly the events it handles', () =>
+    expect(routed((event) => (handlesWorkEvent(event) ? event : undefined))).toEqual(
+      handled(workListsProjection.events),
+    ));
+
+  it('the scheduler moves a deadline on exactly the events it handles', () => {
+    expect(routed((event) => deadlineChangeOf(event))).toEqual(handled(schedulerProjection.events));
+    expect(handled(schedulerProjection.events)).toEqual(
+      DOMAIN_EVENT_TYPES.filter((type) => SCHEDULER_HANDLED.includes(type as never)),
+    );
+  });
+
   it('every registered projection is one whose routing is checked here', () =>
-    expect(READ_MODELS.map((projection) => projection.events)).toEqual([KA_CLIENTS_EVENTS, LINK_PERMISSIONS_EVENTS]));
+    expect(READ_MODELS.map((projection) => projection.name)).toEqual([
+      'ka_clients',
+      'link_permissions',
+      workListsProjection.name,
+    ]));
 
   it('ignores an event type this version does not know', () => {
     const future = sample('ContractEndDateExtended');
@@ -62,5 +85,7 @@ describe('event interest of every projection and reactor', () => {
     expect(inputKeyOf(future)).toBeUndefined();
     expect(cascadeSubjectOf(future)).toBeUndefined();
     expect(causeOf(future)).toBeUndefined();
+    expect(handlesWorkEvent(future)).toBe(false);
+    expect(deadlineChangeOf(future as never)).toBeUndefined();
   });
 });

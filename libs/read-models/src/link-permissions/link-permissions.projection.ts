@@ -20,6 +20,12 @@ import {
   type EligibleCategoryInput,
   type PlatformInput,
 } from './link-inputs';
+import {
+  LINK_PERMISSION_CHANGES_MIGRATION,
+  LINK_PERMISSION_CHANGES_TABLE,
+  changeRowsOf,
+  type PermissionKey,
+} from './link-permission-changes';
 import { permissionKeysOf, permissionsOf, type LinkPermission } from './permissions';
 
 export const LINK_PERMISSIONS = 'link_permissions';
@@ -93,6 +99,7 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX ON link_permissions (contract_id);
     `,
   },
+  LINK_PERMISSION_CHANGES_MIGRATION,
 ];
 
 const approvalKey = (advertiserId: string, category: string): string => `${advertiserId}|${category}`;
@@ -399,7 +406,7 @@ const applyInputEvents = async (
     ),
   });
 
-  const rows: Record<string, unknown>[] = [];
+  const rows: (Record<string, unknown> & PermissionKey & { source_position: string })[] = [];
   for (const contract of contracts) {
     const computed = permissionsOf(contract, {
       advertiser: inputs.advertisers.get(contract.advertiserId),
@@ -410,7 +417,9 @@ const applyInputEvents = async (
     for (const permission of computed) {
       const sourcePosition = touched.positionOf(contract, permission.platform, permission.category);
       // A permission none of whose inputs changed in this batch is already right as stored.
-      if (sourcePosition !== undefined) rows.push(permissionRecord({ ...permission, sourcePosition }));
+      if (sourcePosition !== undefined) {
+        rows.push(permissionRecord({ ...permission, sourcePosition }) as (typeof rows)[number]);
+      }
     }
   }
   if (removedCategories.size > 0) {
@@ -418,10 +427,15 @@ const applyInputEvents = async (
       [...removedCategories],
     ]);
   }
-  await deleteStalePermissions(client, inputs, touched);
+  const removed = await deleteStalePermissions(client, inputs, touched);
   await upsertAll(client, [
     ...changedInputs(inputs, touched),
     { table: 'link_permissions', key: ['advertiser_id', 'platform', 'category', 'contract_id'], rows },
+    {
+      table: LINK_PERMISSION_CHANGES_TABLE.name,
+      key: LINK_PERMISSION_CHANGES_TABLE.key,
+      rows: changeRowsOf(rows, removed),
+    },
   ]);
 };
 
@@ -516,21 +530,30 @@ const affectedContracts = async (client: ClientBase, touched: Touched): Promise<
   return [...found];
 };
 
-/** An amendment or a disabled link can shrink a contract's permission keys: those rows go. */
-const deleteStalePermissions = async (client: ClientBase, inputs: Inputs, touched: Touched): Promise<void> => {
+/**
+ * An amendment or a disabled link can shrink a contract's permission keys: those rows go. Returns
+ * them with the position of the contract's event that removed them, for the change feed.
+ */
+const deleteStalePermissions = async (
+  client: ClientBase,
+  inputs: Inputs,
+  touched: Touched,
+): Promise<(PermissionKey & { position: string })[]> => {
   const kept = [...touched.contracts.keys()].flatMap((contractId) => {
     const contract = inputs.contracts.get(contractId);
     return contract ? [{ contract_id: contractId, ...permissionKeysOf(contract) }] : [];
   });
-  if (kept.length === 0) return;
+  if (kept.length === 0) return [];
   // The id array lets the planner use the contract_id index; joined alone, it scans the table.
-  await client.query(
+  const { rows } = await client.query<PermissionKey>(
     `DELETE FROM link_permissions p
      USING jsonb_to_recordset($1::jsonb) AS k(contract_id text, platforms text[], categories text[])
      WHERE p.contract_id = ANY($2::text[]) AND p.contract_id = k.contract_id
-       AND NOT (p.platform = ANY(k.platforms) AND p.category = ANY(k.categories))`,
+       AND NOT (p.platform = ANY(k.platforms) AND p.category = ANY(k.categories))
+     RETURNING p.advertiser_id, p.contract_id, p.platform, p.category`,
     [JSON.stringify(kept), kept.map((contract) => contract.contract_id)],
   );
+  return rows.map((row) => ({ ...row, position: touched.contracts.get(row.contract_id)! }));
 };
 
 export const linkPermissionsProjection: Projection = {
@@ -546,6 +569,7 @@ export const linkPermissionsProjection: Projection = {
     { name: 'link_category_approvals', key: ['advertiser_id', 'category'] },
     { name: 'link_contracts', key: ['contract_id'] },
     { name: 'link_permissions', key: ['advertiser_id', 'platform', 'category', 'contract_id'] },
+    LINK_PERMISSION_CHANGES_TABLE,
   ],
   applier: linkPermissionsApplier,
 };

@@ -155,6 +155,20 @@ export interface LinkCheck {
   readonly contracts: readonly { contractId: string; allowed: boolean; reasons: readonly DenyReason[] }[];
 }
 
+/*
+ * The check is on ad serving's hot path: a named statement (planned once per connection) over the
+ * primary key, plain columns instead of JSON, dates as text (pg would make local-midnight Dates),
+ * and the checkpoint from the same snapshot. It always returns a row: nulls when nothing covers it.
+ */
+const CHECK_SQL = `
+  SELECT cp.checkpoint, p.advertiser_id, p.contract_id, p.platform, p.category, p.allowed, p.reasons,
+    p.allowed_domains, p.valid_from::text AS valid_from, p.valid_until::text AS valid_until,
+    p.contract_ends_on::text AS contract_ends_on, p.category_valid_until::text AS category_valid_until,
+    p.ad_label_required, p.regulated, p.licence_ref, p.source_position::text AS source_position
+  FROM (SELECT ${CHECKPOINT} AS checkpoint) cp
+  LEFT JOIN link_permissions p ON p.advertiser_id = $1 AND p.platform = $2 AND p.category = $3
+  ORDER BY p.contract_id`;
+
 /**
  * May `advertiserId` link to `url` on `platform` for `category` today? Allowed when one of the
  * advertiser's contracts allows that platform and category today and the URL is one the platform's
@@ -165,13 +179,13 @@ export const checkLinkPermission = async (
   question: { advertiserId: string; platform: string; category: string; url: string },
   today: string,
 ): Promise<AtPosition<LinkCheck>> => {
-  const { rows } = await pool.query<{ position: string; rows: PermissionRecord[] }>(
-    `SELECT ${CHECKPOINT} AS position,
-       coalesce((SELECT jsonb_agg(${PERMISSION_JSON} ORDER BY p.contract_id) FROM link_permissions p
-         WHERE p.advertiser_id = $1 AND p.platform = $2 AND p.category = $3), '[]'::jsonb) AS rows`,
-    [question.advertiserId, question.platform, question.category],
-  );
-  const { position, rows: records } = rows[0]!;
+  const { rows } = await pool.query<PermissionRecord & { checkpoint: string }>({
+    name: 'link_permission_check',
+    text: CHECK_SQL,
+    values: [question.advertiserId, question.platform, question.category],
+  });
+  const position = rows[0]!.checkpoint;
+  const records = rows[0]!.contract_id === null ? [] : rows;
   const views = records.map((record) => viewOf(record, today));
   const contracts = views.map(({ contractId, allowed, reasons }) => ({ contractId, allowed, reasons }));
   if (views.length === 0) {

@@ -53,7 +53,7 @@ export const command = <T extends ContractCommand['type']>(
   ({ type, data: { contractId: CONTRACT_ID, ...data }, metadata: metadataOf(by, now) }) as unknown as CommandOf<T>;
 
 export const drafted = (by: Actor = sam, terms: Partial<ContractTerms> = {}) =>
-  event('ContractDrafted', { advertiserId: ADVERTISER_ID, ...TERMS, ...terms }, by);
+  event('ContractDrafted', { advertiserId: ADVERTISER_ID, channel: 'direct', ...TERMS, ...terms }, by);
 export const revised = (changes: Partial<ContractTerms>, by: Actor = sam) => event('ContractDraftRevised', changes, by);
 export const submitted = (by: Actor = sam) => event('ContractSubmitted', {}, by);
 export const approved = (by: Actor = ada) => event('ContractApproved', {}, by);

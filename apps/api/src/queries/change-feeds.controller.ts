@@ -1,0 +1,93 @@
+import { Controller, Get, Headers, Inject, Param, Query, Req, Res } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Pool } from 'pg';
+import { parsePosition } from '#event-store';
+import { LINK_PERMISSIONS, WORK_LISTS, campaignServing } from '#read-models';
+import { Roles } from '../http/auth.guard';
+import { UuidPipe } from '../http/pipes';
+import { ProblemException } from '../http/problem';
+import { PG_POOL } from '../infrastructure/tokens';
+import { LinkPermissionFeed } from './change-feed';
+import { CampaignServingDto, ChangeFeedQueryDto, PermissionChangePageDto } from './change-feed.dto';
+import { PROJECTION_POSITION_HEADER, ProjectionQuery, ProjectionReads } from './projection-reads';
+
+const DOWNSTREAM = ['service', 'compliance', 'sales', 'finance_auditor'] as const;
+
+@ApiTags('downstream feeds')
+@ApiBearerAuth()
+@Controller('v1')
+export class ChangeFeedsController {
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly reads: ProjectionReads,
+    private readonly feed: LinkPermissionFeed,
+  ) {}
+
+  @Get('link-permissions/changes')
+  @Roles(...DOWNSTREAM)
+  @ProjectionQuery()
+  @ApiOperation({
+    summary: 'Changed link permissions after a position, in position order (poll, long-poll or Server-Sent Events)',
+    description:
+      'Keep a cache of GET /v1/link-permissions current: read a snapshot (note its X-Projection-Position), then follow the changes after it. Every change is delivered once and in order, none is skipped however writes interleave; resume from `next`. With `Accept: text/event-stream` the answer is a stream of `changes` events, one per position, whose `id` is that position (reconnect with Last-Event-ID).',
+  })
+  @ApiProduces('application/json', 'text/event-stream')
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'event stream: resume after this position' })
+  @ApiOkResponse({ type: PermissionChangePageDto })
+  async changes(
+    @Query() query: ChangeFeedQueryDto,
+    @Headers('accept') accept: string | undefined,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const resumeAt = lastEventId === undefined ? undefined : parsePosition(lastEventId.trim());
+    if (lastEventId !== undefined && resumeAt === undefined) {
+      throw new ProblemException(
+        400,
+        'INVALID_LAST_EVENT_ID',
+        'Last-Event-ID must be the id of an event this feed sent',
+      );
+    }
+    const after = resumeAt ?? BigInt(query.after ?? '0');
+    const limit = query.limit ?? 200;
+    if (accept?.includes('text/event-stream')) {
+      await this.feed.stream(after, limit, reply);
+      return;
+    }
+    const page = await this.feed.poll(after, limit, query.waitMs ?? 0);
+    await reply.header('cache-control', 'no-store').send(page);
+  }
+
+  @Get('serving/campaigns/:campaignId')
+  @Roles('service', 'sales', 'compliance')
+  @ProjectionQuery()
+  @ApiOperation({
+    summary: 'May ad serving deliver this campaign now, link included, and if not, why?',
+    description:
+      'Live (status and flight), within budget, and its link target allowed today by the link permissions (contract, category approval, platform, URL host). X-Min-Position waits for both read models.',
+  })
+  @ApiOkResponse({ type: CampaignServingDto, headers: PROJECTION_POSITION_HEADER })
+  @ApiNotFoundResponse({ description: 'no such campaign in the read model (yet: see X-Min-Position)' })
+  async serving(
+    @Param('campaignId', UuidPipe) campaignId: string,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<CampaignServingDto> {
+    const { position, value } = await this.reads.read(LINK_PERMISSIONS, request, reply, () =>
+      this.reads.read(WORK_LISTS, request, reply, () => campaignServing(this.pool, campaignId, new Date())),
+    );
+    if (value === undefined) {
+      throw new ProblemException(404, 'CAMPAIGN_NOT_FOUND', `there is no campaign ${campaignId} in the read model`);
+    }
+    return { ...value, position };
+  }
+}
