@@ -182,7 +182,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    /**
+     * Advertisers by tier and verification, or found by legal name or registration number
+     * @description q matches any part of the legal name or registration number after NFKC normalisation and case folding, so full-width, half-width and CJK spellings match. A caller whose only reading role is sales sees only the clients they own.
+     */
+    get: operations['WorkListsController_advertisers'];
     put?: never;
     /** Register a key-account advertiser */
     post: operations['AdvertisersController_register'];
@@ -386,7 +390,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    /**
+     * Contracts in id order, filtered, a page at a time
+     * @description A caller whose only reading role is sales sees only the clients they own.
+     */
+    get: operations['WorkListsController_contracts'];
     put?: never;
     /** Draft a contract with a registered advertiser */
     post: operations['ContractsController_draft'];
@@ -648,7 +656,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    /**
+     * Campaigns in id order, filtered, a page at a time
+     * @description A caller whose only reading role is sales sees only the clients they own.
+     */
+    get: operations['WorkListsController_campaigns'];
     put?: never;
     /**
      * Create a campaign under an active contract, allocating its budget from the contract value
@@ -954,7 +966,7 @@ export interface paths {
     };
     /**
      * Download the filtered log as NDJSON or CSV, streamed in constant memory
-     * @description Streams the filtered log in position order, up to the head when the request arrived (sent as X-Event-Position). Columns, in this order: position, stream, revision, type, recordedAt, actor, reason, hash, prevHash, data; actor is metadata.actor.userId, reason is data.reason (or data.cause), data is the event's JSON as the store holds it (every digit of every number kept). ndjson: one JSON object per line. csv: a header row, RFC 4180 quoting, CRLF line ends; a cell that a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a carriage return) is prefixed with an apostrophe unless neutraliseFormulas=false. The store applies the category and eventType filters; the others are applied while reading, over the whole selected range.
+     * @description Streams the filtered log in position order, up to the head when the request arrived (sent as X-Event-Position). Columns, in this order: position, stream, revision, type, recordedAt, actor, reason, hash, prevHash, data; actor is metadata.actor.userId, reason is data.reason (or data.cause), data is the event's JSON as the store holds it (every digit of every number kept). ndjson: one JSON object per line. csv: a header row, RFC 4180 quoting, CRLF line ends; a cell that a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a carriage return) is prefixed with an apostrophe unless neutraliseFormulas=false. Events appear in their stored form, as the hash chain covers them: an event written under an older schema version (metadata.schemaVersion) shows its data as written, not upcast to the current shape the application reads. The store applies the category and eventType filters; the others are applied while reading, over the whole selected range.
      */
     get: operations['AuditController_export'];
     put?: never;
@@ -1125,6 +1137,86 @@ export interface paths {
      * @description Allowed when one of the advertiser's contracts allows the platform and category today and the URL is an https link to one of the platform's allowed domains. Pass the X-Event-Position of a command as X-Min-Position to see its effect.
      */
     get: operations['LinkPermissionsController_check'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/inbox/deal-approvals': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Submitted contracts and proposed amendments awaiting a deal decision, oldest first
+     * @description Never lists what four eyes forbids the caller to decide: contracts they drafted, revised or submitted, amendments they proposed.
+     */
+    get: operations['WorkListsController_dealApprovals'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/inbox/compliance-reviews': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Category approvals and campaigns awaiting compliance review, oldest first
+     * @description Never lists what four eyes forbids the caller to decide: requests they made, campaigns they created or submitted.
+     */
+    get: operations['WorkListsController_complianceReviews'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/link-permissions/changes': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Changed link permissions after a position, in position order (poll, long-poll or Server-Sent Events)
+     * @description Keep a cache of GET /v1/link-permissions current: read a snapshot (note its X-Projection-Position), then follow the changes after it. Every change is delivered once and in order, none is skipped however writes interleave; resume from `next`. With `Accept: text/event-stream` the answer is a stream of `changes` events, one per position, whose `id` is that position (reconnect with Last-Event-ID).
+     */
+    get: operations['ChangeFeedsController_changes'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/serving/campaigns/{campaignId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * May ad serving deliver this campaign now, link included, and if not, why?
+     * @description Live (status and flight), within budget, and its link target allowed today by the link permissions (contract, category approval, platform, URL host). X-Min-Position waits for both read models.
+     */
+    get: operations['ChangeFeedsController_serving'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1364,6 +1456,12 @@ export interface components {
        *     ]
        */
       platforms: string[];
+      /**
+       * @description sold directly or through an agency
+       * @default direct
+       * @enum {string}
+       */
+      channel: 'direct' | 'agency';
     };
     ContractTermsResponse: {
       /**
@@ -2217,6 +2315,233 @@ export interface components {
       /** @description each covering contract's own answer */
       contracts: components['schemas']['ContractVerdictDto'][];
     };
+    ContractListItemDto: {
+      /** Format: uuid */
+      contractId: string;
+      /** Format: uuid */
+      advertiserId: string;
+      /** @example sam */
+      salesOwnerId: string;
+      /** @enum {string} */
+      channel: 'direct' | 'agency';
+      /** @enum {string} */
+      status: 'Draft' | 'Submitted' | 'Approved' | 'Rejected' | 'Active' | 'Suspended' | 'Terminated' | 'Expired';
+      /** @example CNY */
+      currency: string;
+      /**
+       * @description integer minor units as a decimal string
+       * @example 100000000
+       */
+      totalValueMinor: string;
+      /** Format: date */
+      startsOn: string;
+      /**
+       * Format: date
+       * @description last day of the term
+       */
+      endsOn: string;
+      categories: string[];
+      platforms: string[];
+      /** @description version of an amendment awaiting decision */
+      pendingAmendmentVersion: number | null;
+      /** Format: date-time */
+      updatedAt: string;
+      /** @description log position of the last event that changed the row */
+      position: string;
+    };
+    ContractListPageDto: {
+      items: components['schemas']['ContractListItemDto'][];
+      /** @description null on the last page; otherwise pass as `cursor` for the next one */
+      nextCursor: string | null;
+    };
+    CampaignListItemDto: {
+      /** Format: uuid */
+      campaignId: string;
+      /** Format: uuid */
+      contractId: string;
+      /** Format: uuid */
+      advertiserId: string;
+      salesOwnerId: string;
+      /** @enum {string} */
+      status: 'Draft' | 'Submitted' | 'Approved' | 'Rejected' | 'Live' | 'Paused' | 'PolicySuspended' | 'Completed';
+      /** @example beauty */
+      category: string;
+      /** @description platform of the link target, if any */
+      platform: string | null;
+      /** @description minor units */
+      budgetMinor: string;
+      /** @description reported spend, minor units */
+      spentMinor: string;
+      /** Format: date-time */
+      startsAt: string;
+      /** Format: date-time */
+      endsAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+      position: string;
+    };
+    CampaignListPageDto: {
+      items: components['schemas']['CampaignListItemDto'][];
+      /** @description null on the last page; otherwise pass as `cursor` for the next one */
+      nextCursor: string | null;
+    };
+    AdvertiserListItemDto: {
+      /** Format: uuid */
+      advertiserId: string;
+      /** @example 深圳市美妆有限公司 */
+      legalName: string;
+      registrationNumber: string;
+      /** @enum {string} */
+      kaTier: 'strategic' | 'key' | 'growth';
+      salesOwnerId: string;
+      /** @enum {string} */
+      verification: 'Pending' | 'Verified' | 'Rejected';
+      suspended: boolean;
+      /** Format: date-time */
+      registeredAt: string;
+      position: string;
+    };
+    AdvertiserListPageDto: {
+      items: components['schemas']['AdvertiserListItemDto'][];
+      /** @description null on the last page; otherwise pass as `cursor` for the next one */
+      nextCursor: string | null;
+    };
+    InboxItemDto: {
+      /** @enum {string} */
+      kind: 'contract' | 'amendment' | 'categoryApproval' | 'campaign';
+      /** @description contract or campaign id, or <advertiserId>_<category> for a category approval */
+      subjectId: string;
+      /** Format: uuid */
+      advertiserId: string;
+      /** Format: uuid */
+      contractId: string | null;
+      /** Format: uuid */
+      campaignId: string | null;
+      category: string | null;
+      /** @description the amendment's version */
+      version: number | null;
+      /** @description who submitted, proposed or requested it */
+      requestedBy: string;
+      /** Format: date-time */
+      waitingSince: string;
+      /** @description whole seconds waiting, at the time of the query */
+      ageSeconds: number;
+    };
+    InboxPageDto: {
+      /** @description oldest first */
+      items: components['schemas']['InboxItemDto'][];
+      /** @description null on the last page; otherwise pass as `cursor` for the next one */
+      nextCursor: string | null;
+    };
+    FeedPermissionDto: {
+      /** @description allowed as projected; also check validFrom/contractEndsOn/categoryValidUntil against the day */
+      allowed: boolean;
+      reasons: (
+        | 'ADVERTISER_NOT_VERIFIED'
+        | 'ADVERTISER_SUSPENDED'
+        | 'CONTRACT_NOT_ACTIVE'
+        | 'CONTRACT_NOT_IN_TERM'
+        | 'PLATFORM_NOT_ON_CONTRACT'
+        | 'CATEGORY_NOT_ON_CONTRACT'
+        | 'PLATFORM_NOT_REGISTERED'
+        | 'PLATFORM_SUSPENDED'
+        | 'CATEGORY_NOT_LINK_ELIGIBLE'
+        | 'CATEGORY_NOT_APPROVED'
+        | 'CATEGORY_REVOKED'
+        | 'CATEGORY_EXPIRED'
+        | 'LINK_DISABLED'
+      )[];
+      /**
+       * @example [
+       *       "taobao.com",
+       *       "tmall.com"
+       *     ]
+       */
+      allowedDomains: string[];
+      /** Format: date */
+      validFrom: string;
+      /** Format: date */
+      validUntil: string;
+      /** Format: date */
+      contractEndsOn: string;
+      /** Format: date */
+      categoryValidUntil: string | null;
+      adLabelRequired: boolean;
+      regulated: boolean;
+      licenceRef: string | null;
+    };
+    PermissionChangeDto: {
+      /** @description log position of the event behind the change */
+      position: string;
+      /** Format: uuid */
+      advertiserId: string;
+      /** Format: uuid */
+      contractId: string;
+      /** @example taobao */
+      platform: string;
+      /** @example beauty */
+      category: string;
+      /** @description the permission row is gone (its platform or category left the contract) */
+      removed: boolean;
+      /** @description the row as it is now; null when removed */
+      permission: components['schemas']['FeedPermissionDto'] | null;
+    };
+    PermissionChangePageDto: {
+      /** @description in position order */
+      changes: components['schemas']['PermissionChangeDto'][];
+      /** @description pass as `after` next time */
+      next: string;
+      /** @description more changes are already waiting: ask again at once */
+      more: boolean;
+    };
+    CampaignServingDto: {
+      /** Format: uuid */
+      campaignId: string;
+      /** @enum {string} */
+      status: 'Draft' | 'Submitted' | 'Approved' | 'Rejected' | 'Live' | 'Paused' | 'PolicySuspended' | 'Completed';
+      /** @description Live, and now within its flight (startsAt inclusive, endsAt exclusive) */
+      live: boolean;
+      /** @description reported spend is below the budget */
+      withinBudget: boolean;
+      /** @description its link target may be shown now; null without a link target */
+      linkAllowed: boolean | null;
+      /** @description live, within budget and its link (if any) allowed: deliver it as created */
+      serve: boolean;
+      /** @description empty when serve; otherwise every reason */
+      reasons: (
+        | 'CAMPAIGN_NOT_LIVE'
+        | 'CAMPAIGN_NOT_STARTED'
+        | 'CAMPAIGN_ENDED'
+        | 'BUDGET_EXHAUSTED'
+        | 'NO_LINK_PERMISSION'
+        | 'ADVERTISER_NOT_VERIFIED'
+        | 'ADVERTISER_SUSPENDED'
+        | 'CONTRACT_NOT_ACTIVE'
+        | 'CONTRACT_NOT_IN_TERM'
+        | 'PLATFORM_NOT_ON_CONTRACT'
+        | 'CATEGORY_NOT_ON_CONTRACT'
+        | 'PLATFORM_NOT_REGISTERED'
+        | 'PLATFORM_SUSPENDED'
+        | 'CATEGORY_NOT_LINK_ELIGIBLE'
+        | 'CATEGORY_NOT_APPROVED'
+        | 'CATEGORY_REVOKED'
+        | 'CATEGORY_EXPIRED'
+        | 'LINK_DISABLED'
+        | 'URL_NOT_ALLOWED'
+      )[];
+      /** @description minor units */
+      budgetMinor: string;
+      /** @description minor units */
+      spentMinor: string;
+      /** @description minor units, never negative */
+      remainingMinor: string;
+      linkTarget: components['schemas']['LinkTargetDto'] | null;
+      adLabelRequired: boolean;
+      /** @description licence to show beside the label (regulated categories) */
+      licenceRef: string | null;
+      /** @description both read models (campaigns, link permissions) include this position */
+      position: string;
+    };
     FieldErrors: {
       /** @example totalValueMinor */
       field: string;
@@ -2964,6 +3289,83 @@ export interface operations {
       503: components['responses']['Problem503'];
     };
   };
+  WorkListsController_advertisers: {
+    parameters: {
+      query?: {
+        /** @description items per page */
+        limit?: number;
+        /** @description nextCursor of the previous page (opaque) */
+        cursor?: string;
+        kaTier?: 'strategic' | 'key' | 'growth';
+        verification?: 'Pending' | 'Verified' | 'Rejected';
+        salesOwnerId?: string;
+        /** @description part of the legal name or the registration number; case- and width-insensitive (NFKC and case folding), CJK included */
+        q?: string;
+      };
+      header?: {
+        /** @description an X-Event-Position from a command: answer only once the read model includes it (waits up to 5 s, then 503 with Retry-After) */
+        'X-Min-Position'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          /** @description the read-model checkpoint the answer is current up to (compare with X-Event-Position) */
+          'X-Projection-Position'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AdvertiserListPageDto'];
+        };
+      };
+      /** @description problem+json (RFC 9457) */
+      400: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description problem+json (RFC 9457) */
+      401: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description problem+json (RFC 9457) */
+      403: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      429: components['responses']['Problem429'];
+      /** @description the read model did not reach X-Min-Position in time */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+    };
+  };
   AdvertisersController_register: {
     parameters: {
       query?: never;
@@ -3506,6 +3908,95 @@ export interface operations {
       422: components['responses']['Problem422'];
       429: components['responses']['Problem429'];
       503: components['responses']['Problem503'];
+    };
+  };
+  WorkListsController_contracts: {
+    parameters: {
+      query?: {
+        /** @description items per page */
+        limit?: number;
+        /** @description nextCursor of the previous page (opaque) */
+        cursor?: string;
+        status?: 'Draft' | 'Submitted' | 'Approved' | 'Rejected' | 'Active' | 'Suspended' | 'Terminated' | 'Expired';
+        advertiserId?: string;
+        /** @description user id of the advertiser's salesperson */
+        salesOwnerId?: string;
+        /** @description sold directly or through an agency */
+        channel?: 'direct' | 'agency';
+        /** @description the contract may enable links to this platform */
+        platform?: string;
+        /** @description the contract covers this category */
+        category?: string;
+        currency?: string;
+        /** @description total value at least this (minor units) */
+        minValueMinor?: string;
+        /** @description total value at most this (minor units) */
+        maxValueMinor?: string;
+        /** @description last day of the term between today (UTC) and today + N days */
+        endingWithinDays?: number;
+      };
+      header?: {
+        /** @description an X-Event-Position from a command: answer only once the read model includes it (waits up to 5 s, then 503 with Retry-After) */
+        'X-Min-Position'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          /** @description the read-model checkpoint the answer is current up to (compare with X-Event-Position) */
+          'X-Projection-Position'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ContractListPageDto'];
+        };
+      };
+      /** @description problem+json (RFC 9457) */
+      400: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description problem+json (RFC 9457) */
+      401: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description problem+json (RFC 9457) */
+      403: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      429: components['responses']['Problem429'];
+      /** @description the read model did not reach X-Min-Position in time */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
     };
   };
   ContractsController_draft: {
@@ -4249,6 +4740,83 @@ export interface operations {
       422: components['responses']['Problem422'];
       429: components['responses']['Problem429'];
       503: components['responses']['Problem503'];
+    };
+  };
+  WorkListsController_campaigns: {
+    parameters: {
+      query?: {
+        /** @description items per page */
+        limit?: number;
+        /** @description nextCursor of the previous page (opaque) */
+        cursor?: string;
+        contractId?: string;
+        advertiserId?: string;
+        status?: 'Draft' | 'Submitted' | 'Approved' | 'Rejected' | 'Live' | 'Paused' | 'PolicySuspended' | 'Completed';
+        /** @description platform of the link target */
+        platform?: string;
+      };
+      header?: {
+        /** @description an X-Event-Position from a command: answer only once the read model includes it (waits up to 5 s, then 503 with Retry-After) */
+        'X-Min-Position'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          /** @description the read-model checkpoint the answer is current up to (compare with X-Event-Position) */
+          'X-Projection-Position'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CampaignListPageDto'];
+        };
+      };
+      /** @description problem+json (RFC 9457) */
+      400: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description problem+json (RFC 9457) */
+      401: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description problem+json (RFC 9457) */
+      403: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      429: components['responses']['Problem429'];
+      /** @description the read model did not reach X-Min-Position in time */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
     };
   };
   CampaignsController_create: {
@@ -5935,6 +6503,305 @@ export interface operations {
           'application/problem+json': components['schemas']['ProblemDetails'];
         };
       };
+      429: components['responses']['Problem429'];
+      /** @description the read model did not reach X-Min-Position in time */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+    };
+  };
+  WorkListsController_dealApprovals: {
+    parameters: {
+      query?: {
+        /** @description items per page */
+        limit?: number;
+        /** @description nextCursor of the previous page (opaque) */
+        cursor?: string;
+      };
+      header?: {
+        /** @description an X-Event-Position from a command: answer only once the read model includes it (waits up to 5 s, then 503 with Retry-After) */
+        'X-Min-Position'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          /** @description the read-model checkpoint the answer is current up to (compare with X-Event-Position) */
+          'X-Projection-Position'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['InboxPageDto'];
+        };
+      };
+      /** @description problem+json (RFC 9457) */
+      400: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description problem+json (RFC 9457) */
+      401: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description problem+json (RFC 9457) */
+      403: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      429: components['responses']['Problem429'];
+      /** @description the read model did not reach X-Min-Position in time */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+    };
+  };
+  WorkListsController_complianceReviews: {
+    parameters: {
+      query?: {
+        /** @description items per page */
+        limit?: number;
+        /** @description nextCursor of the previous page (opaque) */
+        cursor?: string;
+      };
+      header?: {
+        /** @description an X-Event-Position from a command: answer only once the read model includes it (waits up to 5 s, then 503 with Retry-After) */
+        'X-Min-Position'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          /** @description the read-model checkpoint the answer is current up to (compare with X-Event-Position) */
+          'X-Projection-Position'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['InboxPageDto'];
+        };
+      };
+      /** @description problem+json (RFC 9457) */
+      400: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description problem+json (RFC 9457) */
+      401: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description problem+json (RFC 9457) */
+      403: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      429: components['responses']['Problem429'];
+      /** @description the read model did not reach X-Min-Position in time */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+    };
+  };
+  ChangeFeedsController_changes: {
+    parameters: {
+      query?: {
+        /** @description resume after this position: `next` of the previous answer, the id of the last event received, or the X-Projection-Position of a snapshot read with GET /v1/link-permissions (default 0: from the beginning) */
+        after?: string;
+        /** @description changes per answer (a position is never split, so an answer may hold a few more) */
+        limit?: number;
+        /** @description long-poll: when nothing is waiting, hold the request up to this many milliseconds for a change */
+        waitMs?: number;
+      };
+      header?: {
+        /** @description event stream: resume after this position */
+        'Last-Event-ID'?: string;
+        /** @description an X-Event-Position from a command: answer only once the read model includes it (waits up to 5 s, then 503 with Retry-After) */
+        'X-Min-Position'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PermissionChangePageDto'];
+          'text/event-stream': components['schemas']['PermissionChangePageDto'];
+        };
+      };
+      /** @description problem+json (RFC 9457) */
+      400: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description problem+json (RFC 9457) */
+      401: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description problem+json (RFC 9457) */
+      403: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      429: components['responses']['Problem429'];
+      /** @description the read model did not reach X-Min-Position in time */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+    };
+  };
+  ChangeFeedsController_serving: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description an X-Event-Position from a command: answer only once the read model includes it (waits up to 5 s, then 503 with Retry-After) */
+        'X-Min-Position'?: string;
+      };
+      path: {
+        campaignId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          /** @description the read-model checkpoint the answer is current up to (compare with X-Event-Position) */
+          'X-Projection-Position'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CampaignServingDto'];
+        };
+      };
+      /** @description problem+json (RFC 9457) */
+      400: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description problem+json (RFC 9457) */
+      401: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description problem+json (RFC 9457) */
+      403: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      /** @description no such campaign in the read model (yet: see X-Min-Position) */
+      404: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
+      414: components['responses']['Problem414'];
       429: components['responses']['Problem429'];
       /** @description the read model did not reach X-Min-Position in time */
       503: {

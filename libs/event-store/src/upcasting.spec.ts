@@ -52,7 +52,6 @@ describe('UpcasterRegistry', () => {
   });
 });
 
-
 describe('UpcastingEventStore over PostgreSQL', () => {
   let database: TestDatabase;
   let raw: PostgresEventStore;

@@ -21,6 +21,8 @@ const TAGS: Record<string, string> = {
   campaigns: 'Campaigns under a contract: review, launch, budget, spend reports',
   audit: 'The finance audit API over the event log (finance_auditor only, read only)',
   'read models': 'KA client views and link permissions for downstream services (eventually consistent; X-Min-Position)',
+  'lists and inboxes': 'Contracts, campaigns and advertisers by filter and search, and the four-eyes work queues',
+  'downstream feeds': "Ad serving's hot path: the link-permission change feed and the campaign serving answer",
 };
 
 /** The statuses the one problem filter (http/problem.filter.ts) produces, and when. */

@@ -8,7 +8,6 @@ import { ProjectionRunner } from '../engine/runner';
 import { changeRowsOf, readPermissionChanges, type PermissionChange } from './link-permission-changes';
 import { LINK_PERMISSIONS, linkPermissionsProjection } from './link-permissions.projection';
 
-
 const key = (advertiser_id: string, platform: string, category = 'beauty') => ({
   advertiser_id,
   contract_id: 'k',

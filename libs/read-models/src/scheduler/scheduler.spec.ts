@@ -9,7 +9,6 @@ import { ProjectionRunner } from '../engine/runner';
 import { dayAfter, deadlineCommandId, dueAt } from './scheduler';
 import { SCHEDULER, Scheduler, schedulerProjection, type ScheduledDispatcher } from './scheduler.process';
 
-
 describe('deadlines', () => {
   it('fall due the day after a last day, and at a campaign’s end instant', () => {
     expect(dayAfter('2026-06-30').toISOString()).toBe('2026-07-01T00:00:00.000Z');

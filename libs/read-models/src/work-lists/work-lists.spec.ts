@@ -18,7 +18,6 @@ import {
   listContracts,
 } from './work-lists.queries';
 
-
 const as = (userId: string, ...roles: string[]) => ({ userId, roles: roles.length ? roles : ['sales'] });
 
 const registered = (advertiserId: string, legalName: string, registrationNumber: string, salesOwnerId: string) => ({
