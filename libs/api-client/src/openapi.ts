@@ -1457,11 +1457,10 @@ export interface components {
        */
       platforms: string[];
       /**
-       * @description sold directly or through an agency
-       * @default direct
+       * @description sold directly or through an agency (direct when absent)
        * @enum {string}
        */
-      channel: 'direct' | 'agency';
+      channel?: 'direct' | 'agency';
     };
     ContractTermsResponse: {
       /**

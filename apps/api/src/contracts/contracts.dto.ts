@@ -69,7 +69,8 @@ export class DraftContractDto {
   @Slugs('partner platforms the contract may enable external links to', ['taobao', 'jd'])
   platforms!: string[];
 
-  @ApiPropertyOptional({ enum: SALES_CHANNELS, default: 'direct', description: 'sold directly or through an agency' })
+  // No OpenAPI default: generators would make the field required in the request type.
+  @ApiPropertyOptional({ enum: SALES_CHANNELS, description: 'sold directly or through an agency (direct when absent)' })
   @Omittable()
   @IsIn(SALES_CHANNELS)
   channel?: SalesChannel;
