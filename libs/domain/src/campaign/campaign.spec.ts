@@ -747,19 +747,16 @@ describe('SuspendCampaignByPolicy', () => {
 });
 
 describe('CompleteCampaign', () => {
-  const completion = (spentMinor: string, unspentMinor: string): CampaignEvent => ({
+  const completion = (spentMinor: string, unspentMinor: string, reason?: { reason: string }): CampaignEvent => ({
     type: 'CampaignCompleted',
-    data: { campaignId: id, spentMinor, unspentMinor },
+    data: { campaignId: id, spentMinor, unspentMinor, ...reason },
   });
 
   it('completes a live campaign with what it spent and left unspent', () =>
     when([...live, spent('b-1', '30000'), spent('b-2', '5000')], complete()).then([completion('35000', '65000')]));
   it('records the reason it is given, trimmed', () =>
     when(live, complete(ads, ' campaign ended at 2026-12-10T00:00:00.000Z ')).then([
-      {
-        ...completion('0', '100000'),
-        data: { ...completion('0', '100000').data, reason: 'campaign ended at 2026-12-10T00:00:00.000Z' },
-      },
+      completion('0', '100000', { reason: 'campaign ended at 2026-12-10T00:00:00.000Z' }),
     ]));
   it('records no reason for a blank one', () => when(live, complete(ads, ' ')).then([completion('0', '100000')]));
   it('completes a paused campaign', () => when([...live, paused()], complete(sam)).then([completion('0', '100000')]));
