@@ -330,6 +330,15 @@ describe('work queues and downstream feeds over HTTP', () => {
       commandId: deadlineCommandId({ kind: 'campaignCompletion', subject_id: shortCampaign, ends: endsAt }),
       actor: { userId: 'system:scheduler', roles: ['service'] },
     });
+    // The date that passed is the recorded reason, and the audit trail shows it as one.
+    expect(completed[0]!.data.reason).toBe(`campaign ended at ${endsAt}`);
+    const audited = await get(
+      `/v1/audit/streams/campaign-${shortCampaign}`,
+      await t.as('fin', 'finance_auditor'),
+    ).expect(200);
+    expect(audited.body.events.find((e: { type: string }) => e.type === 'CampaignCompleted')).toMatchObject({
+      reason: `campaign ended at ${endsAt}`,
+    });
     // The unspent budget goes back to the contract, as after any completion.
     const released = (await t.stream(`contract-${deal}`)).filter(
       (e) => e.type === 'CampaignBudgetReleased' && e.data.campaignId === shortCampaign,

@@ -18,7 +18,8 @@ const ALREADY_DONE: ReadonlySet<string> = new Set(['CONTRACT_NOT_IN_FORCE', 'CAM
 
 /**
  * Issues the scheduler's commands through the same handlers HTTP commands go through, under the
- * deadline's derived command id (the executor recognises a repeat by it), as system:scheduler.
+ * deadline's derived command id (the executor recognises a repeat by it), as system:scheduler, with
+ * the date that passed as the reason the event records.
  */
 @Injectable()
 export class SchedulerCommands {
@@ -32,18 +33,36 @@ export class SchedulerCommands {
       causationId: scheduled.causationId,
       expectedRevision: undefined,
     };
+    const { reason } = scheduled;
     try {
       switch (command.type) {
         case 'ExpireContract':
-          await this.commandBus.execute(new ExecuteContractCommand(command.data.contractId, command, context));
+          await this.commandBus.execute(
+            new ExecuteContractCommand(
+              command.data.contractId,
+              { type: command.type, data: { ...command.data, reason } },
+              context,
+            ),
+          );
           break;
         case 'ExpireCategoryApproval':
           await this.commandBus.execute(
-            new ExecuteCategoryApprovalCommand(command.data.advertiserId, command.data.category, command, context),
+            new ExecuteCategoryApprovalCommand(
+              command.data.advertiserId,
+              command.data.category,
+              { type: command.type, data: { ...command.data, reason } },
+              context,
+            ),
           );
           break;
         case 'CompleteCampaign':
-          await this.commandBus.execute(new ExecuteCampaignCommand(command.data.campaignId, command, context));
+          await this.commandBus.execute(
+            new ExecuteCampaignCommand(
+              command.data.campaignId,
+              { type: command.type, data: { ...command.data, reason } },
+              context,
+            ),
+          );
           break;
       }
       return { outcome: 'done' };

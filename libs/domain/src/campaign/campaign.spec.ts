@@ -78,7 +78,8 @@ const reportSpend = (batchId: string, amountMinor: string, by: Actor = ads, peri
   command('ReportCampaignSpend', { campaignId: id, batchId, amountMinor, ...period }, by, LIVE_NOW);
 const suspend = (cause = 'category approval revoked', by: Actor = ads) =>
   command('SuspendCampaignByPolicy', { campaignId: id, cause }, by);
-const complete = (by: Actor = ads) => command('CompleteCampaign', { campaignId: id }, by);
+const complete = (by: Actor = ads, reason?: string) =>
+  command('CompleteCampaign', { campaignId: id, ...(reason === undefined ? {} : { reason }) }, by);
 
 const december10 = { periodStart: '2026-12-10T00:00:00.000Z', periodEnd: '2026-12-10T12:00:00.000Z' };
 const december20 = { periodStart: '2026-12-20T06:00:00.000Z', periodEnd: '2026-12-20T07:00:00.000Z' };
@@ -746,13 +747,18 @@ describe('SuspendCampaignByPolicy', () => {
 });
 
 describe('CompleteCampaign', () => {
-  const completion = (spentMinor: string, unspentMinor: string): CampaignEvent => ({
+  const completion = (spentMinor: string, unspentMinor: string, reason?: { reason: string }): CampaignEvent => ({
     type: 'CampaignCompleted',
-    data: { campaignId: id, spentMinor, unspentMinor },
+    data: { campaignId: id, spentMinor, unspentMinor, ...reason },
   });
 
   it('completes a live campaign with what it spent and left unspent', () =>
     when([...live, spent('b-1', '30000'), spent('b-2', '5000')], complete()).then([completion('35000', '65000')]));
+  it('records the reason it is given, trimmed', () =>
+    when(live, complete(ads, ' campaign ended at 2026-12-10T00:00:00.000Z ')).then([
+      completion('0', '100000', { reason: 'campaign ended at 2026-12-10T00:00:00.000Z' }),
+    ]));
+  it('records no reason for a blank one', () => when(live, complete(ads, ' ')).then([completion('0', '100000')]));
   it('completes a paused campaign', () => when([...live, paused()], complete(sam)).then([completion('0', '100000')]));
   it('completes a campaign suspended by policy', () =>
     when([...inReview, suspended], complete()).then([completion('0', '100000')]));

@@ -39,7 +39,8 @@ export type SuspendCampaignByPolicy = Command<
   'SuspendCampaignByPolicy',
   { readonly campaignId: string; readonly cause: string }
 >;
-export type CompleteCampaign = Command<'CompleteCampaign', { readonly campaignId: string }>;
+/** `reason` says why it completed now, such as the end the scheduler saw pass. */
+export type CompleteCampaign = Command<'CompleteCampaign', { readonly campaignId: string; readonly reason?: string }>;
 
 export type CampaignCommand =
   | CreateCampaign

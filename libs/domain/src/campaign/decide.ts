@@ -4,6 +4,7 @@ import {
   NotPermitted,
   epochMs,
   minorUnitsOf,
+  optionalReason,
   ownValue,
   requireRole,
   requiredText,
@@ -492,6 +493,7 @@ const completeCampaign = (command: CompleteCampaign, state: Campaign): CampaignE
         campaignId: campaign.campaignId,
         spentMinor: spent.toString(),
         unspentMinor: (unspent > 0n ? unspent : 0n).toString(),
+        ...optionalReason(command.data.reason),
       },
     },
   ];

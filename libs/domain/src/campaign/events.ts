@@ -57,10 +57,18 @@ export type CampaignSuspendedByPolicy = Event<
   'CampaignSuspendedByPolicy',
   { readonly campaignId: string; readonly cause: string }
 >;
-/** Carries the unspent budget so the shell can release it on the contract. */
+/**
+ * Carries the unspent budget so the shell can release it on the contract. `reason` is absent from
+ * completions recorded before it existed, and from those given none.
+ */
 export type CampaignCompleted = Event<
   'CampaignCompleted',
-  { readonly campaignId: string; readonly spentMinor: string; readonly unspentMinor: string }
+  {
+    readonly campaignId: string;
+    readonly spentMinor: string;
+    readonly unspentMinor: string;
+    readonly reason?: string;
+  }
 >;
 
 export type CampaignEvent =

@@ -30,7 +30,8 @@ const request = (change: { category?: string; licenceRef?: string; validUntil?: 
 const approve = (by: Actor = clara, now?: string) => as('ApproveCategory', subject, by, now);
 const reject = (reason: string, by: Actor = clara) => as('RejectCategory', { ...subject, reason }, by);
 const revoke = (reason: string, by: Actor = clara) => as('RevokeCategoryApproval', { ...subject, reason }, by);
-const expire = (by: Actor = scheduler, now?: string) => as('ExpireCategoryApproval', subject, by, now);
+const expire = (by: Actor = scheduler, now?: string, reason?: string) =>
+  as('ExpireCategoryApproval', { ...subject, ...(reason === undefined ? {} : { reason }) }, by, now);
 
 const requestedBy = (by: Actor, validUntil = '2027-06-30'): Recorded<CategoryApprovalEvent> =>
   recorded({ type: 'CategoryApprovalRequested', data: { ...subject, licenceRef: 'COS-2026-0042', validUntil } }, by);
@@ -288,6 +289,18 @@ describe('category approval', () => {
       approval
         .given(lapsed)
         .when(expire(), facts)
+        .then([{ type: 'CategoryApprovalExpired', data: subject }]));
+
+    it('records the reason it is given, trimmed', () =>
+      approval
+        .given(lapsed)
+        .when(expire(scheduler, undefined, ' approval valid until 2026-11-24 '), facts)
+        .then([{ type: 'CategoryApprovalExpired', data: { ...subject, reason: 'approval valid until 2026-11-24' } }]));
+
+    it('records no reason for a blank one', () =>
+      approval
+        .given(lapsed)
+        .when(expire(scheduler, undefined, ' '), facts)
         .then([{ type: 'CategoryApprovalExpired', data: subject }]));
 
     it('lets compliance expire a lapsed approval', () =>

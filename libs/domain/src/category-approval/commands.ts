@@ -11,7 +11,11 @@ export type RevokeCategoryApproval = Command<
   'RevokeCategoryApproval',
   CategoryApprovalSubject & { readonly reason: string }
 >;
-export type ExpireCategoryApproval = Command<'ExpireCategoryApproval', CategoryApprovalSubject>;
+/** `reason` says why it expired now, such as the valid-until date the scheduler saw pass. */
+export type ExpireCategoryApproval = Command<
+  'ExpireCategoryApproval',
+  CategoryApprovalSubject & { readonly reason?: string }
+>;
 
 export type CategoryApprovalCommand =
   RequestCategoryApproval | ApproveCategory | RejectCategory | RevokeCategoryApproval | ExpireCategoryApproval;

@@ -4,6 +4,7 @@ import {
   NotPermitted,
   dateOf,
   isCalendarDate,
+  optionalReason,
   ownValue,
   requireRole,
   requiredText,
@@ -157,7 +158,7 @@ const expireCategoryApproval = (command: ExpireCategoryApproval, state: Category
       `The approval is valid until ${approval.validUntil} inclusive; it can expire only after that day. Revoke it to end it sooner.`,
     );
   }
-  return { type: 'CategoryApprovalExpired', data: subjectOf(approval) };
+  return { type: 'CategoryApprovalExpired', data: { ...subjectOf(approval), ...optionalReason(command.data.reason) } };
 };
 
 const pendingRequest = (

@@ -29,7 +29,11 @@ export type CategoryApprovalRevoked = Event<
   'CategoryApprovalRevoked',
   CategoryApprovalSubject & { readonly reason: string }
 >;
-export type CategoryApprovalExpired = Event<'CategoryApprovalExpired', CategoryApprovalSubject>;
+/** `reason` is absent from expiries recorded before it existed, and from those given none. */
+export type CategoryApprovalExpired = Event<
+  'CategoryApprovalExpired',
+  CategoryApprovalSubject & { readonly reason?: string }
+>;
 
 export type CategoryApprovalEvent =
   | CategoryApprovalRequested

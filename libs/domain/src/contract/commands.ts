@@ -50,7 +50,8 @@ export type AdjustCampaignBudget = Command<'AdjustCampaignBudget', OfCampaign & 
 export type SuspendContract = Command<'SuspendContract', WithReason>;
 export type ResumeContract = Command<'ResumeContract', OfContract>;
 export type TerminateContract = Command<'TerminateContract', WithReason>;
-export type ExpireContract = Command<'ExpireContract', OfContract>;
+/** `reason` says why it expired now, such as the end date the scheduler saw pass. */
+export type ExpireContract = Command<'ExpireContract', OfContract & { readonly reason?: string }>;
 
 export type ContractCommand =
   | DraftContract

@@ -23,7 +23,8 @@ const suspend = (by: Actor = cleo, reason = 'Consumer complaints under review') 
 const resume = (by: Actor = cleo) => command('ResumeContract', {}, by);
 const terminate = (by: Actor = ada, reason = 'Advertiser breached the content rules') =>
   command('TerminateContract', { reason }, by);
-const expire = (by: Actor = system, now = AFTER_END) => command('ExpireContract', {}, by, now);
+const expire = (by: Actor = system, now = AFTER_END, data: { reason?: string } = {}) =>
+  command('ExpireContract', data, by, now);
 
 describe('SuspendContract', () => {
   it.each([cleo, ada])('suspends an active contract (by $userId)', (by) =>
@@ -117,6 +118,18 @@ describe('ExpireContract', () => {
       .when(expire(by), {})
       .then([emitted('ContractExpired', {})]),
   );
+
+  it('records the reason it is given, trimmed', () =>
+    contract
+      .given(inActive())
+      .when(expire(system, AFTER_END, { reason: ' contract ended on 2026-12-31 ' }), {})
+      .then([emitted('ContractExpired', { reason: 'contract ended on 2026-12-31' })]));
+
+  it('records no reason for a blank one', () =>
+    contract
+      .given(inActive())
+      .when(expire(system, AFTER_END, { reason: '  ' }), {})
+      .then([emitted('ContractExpired', {})]));
 
   it('expires a suspended contract after its end date', () =>
     contract

@@ -4,6 +4,7 @@ import {
   NotFound,
   NotPermitted,
   dateOf,
+  optionalReason,
   ownValue,
   requireRole,
   requiredText,
@@ -451,7 +452,7 @@ const expireContract = (command: ExpireContract, state: ExistingContract): Contr
       `Contract ${state.contractId} runs until ${state.terms.endsOn}; it can expire from the day after.`,
     );
   }
-  return { type: 'ContractExpired', data: { contractId: state.contractId } };
+  return { type: 'ContractExpired', data: { contractId: state.contractId, ...optionalReason(command.data.reason) } };
 };
 
 const requireOpen = (state: ExistingContract): void => {

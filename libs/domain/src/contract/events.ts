@@ -70,7 +70,8 @@ export type CampaignBudgetReleased = Event<
 export type ContractSuspended = Event<'ContractSuspended', WithReason>;
 export type ContractResumed = Event<'ContractResumed', OfContract>;
 export type ContractTerminated = Event<'ContractTerminated', WithReason>;
-export type ContractExpired = Event<'ContractExpired', OfContract>;
+/** `reason` is absent from expiries recorded before it existed, and from those given none. */
+export type ContractExpired = Event<'ContractExpired', OfContract & { readonly reason?: string }>;
 
 export type ContractEvent =
   | ContractDrafted

@@ -31,6 +31,15 @@ export const requiredText = (value: unknown, code: string, message: string): str
   return trimmed;
 };
 
+/**
+ * An optional reason as event data: `{ reason }` trimmed, or nothing when it is absent or blank, so
+ * the event carries no empty or undefined reason.
+ */
+export const optionalReason = (value: unknown): { readonly reason?: string } => {
+  const trimmed = typeof value === 'string' ? value.trim() : '';
+  return trimmed === '' ? {} : { reason: trimmed };
+};
+
 // No '-': platform ids and categories end up inside stream names, where '-' ends the category.
 const SLUG = /^[a-z][a-z0-9_]{1,31}$/;
 

@@ -95,6 +95,22 @@ describe('revocation cascade', () => {
     });
   });
 
+  it('words an expiry with the date that passed when it records one, and as before when it does not', () => {
+    const why = (type: 'ContractExpired' | 'CategoryApprovalExpired', reason?: string) =>
+      causeOf({
+        type,
+        data: { contractId: 'k1', advertiserId: 'a1', category: 'beauty', ...(reason === undefined ? {} : { reason }) },
+      } as DomainEvent)!.why;
+    expect(why('ContractExpired', 'contract ended on 2026-06-30')).toBe(
+      'contract expired: contract ended on 2026-06-30',
+    );
+    expect(why('ContractExpired')).toBe('contract expired');
+    expect(why('CategoryApprovalExpired', 'approval valid until 2026-07-15')).toBe(
+      'approval of category beauty expired: approval valid until 2026-07-15',
+    );
+    expect(why('CategoryApprovalExpired')).toBe('approval of category beauty expired');
+  });
+
   it('ignores events that withdraw nothing', () => {
     expect(causeOf(domain(events.categoryRejected('a1', 'beauty')))).toBeUndefined();
     expect(causeOf(domain(events.linkDisabled('k1', 'jd')))).toBeUndefined();

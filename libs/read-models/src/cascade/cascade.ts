@@ -205,6 +205,10 @@ export type Cause =
   | { readonly kind: 'advertiser'; readonly advertiserId: string; readonly why: string }
   | { readonly kind: 'contract'; readonly contractId: string; readonly why: string };
 
+// Expiries recorded before they carried a reason, or given none, are worded as before.
+const withReason = (what: string, reason: string | undefined): string =>
+  reason === undefined ? what : `${what}: ${reason}`;
+
 export const causeOf = (event: DomainEvent): Cause | undefined => {
   switch (event.type) {
     case 'CategoryApprovalRevoked': {
@@ -212,8 +216,13 @@ export const causeOf = (event: DomainEvent): Cause | undefined => {
       return { kind: 'category', advertiserId, category, why: `approval of category ${category} revoked: ${reason}` };
     }
     case 'CategoryApprovalExpired': {
-      const { advertiserId, category } = event.data;
-      return { kind: 'category', advertiserId, category, why: `approval of category ${category} expired` };
+      const { advertiserId, category, reason } = event.data;
+      return {
+        kind: 'category',
+        advertiserId,
+        category,
+        why: withReason(`approval of category ${category} expired`, reason),
+      };
     }
     case 'LinkPlatformSuspended':
       return {
@@ -232,7 +241,11 @@ export const causeOf = (event: DomainEvent): Cause | undefined => {
     case 'ContractTerminated':
       return { kind: 'contract', contractId: event.data.contractId, why: `contract terminated: ${event.data.reason}` };
     case 'ContractExpired':
-      return { kind: 'contract', contractId: event.data.contractId, why: 'contract expired' };
+      return {
+        kind: 'contract',
+        contractId: event.data.contractId,
+        why: withReason('contract expired', event.data.reason),
+      };
     // A withdrawal undone (a reinstatement, a new approval) gives back nothing by itself: compliance
     // enables links again and sales creates or resumes campaigns deliberately.
     case 'LinkPlatformRegistered':
