@@ -116,6 +116,21 @@ export class UpcastingEventStore implements EventStore {
     return this.stored.subscribeToAll(options, (events) => handler(upcastAll(this.registry, events)));
   }
 
+  findEvent?: EventStore['findEvent'] =
+    this.stored.findEvent === undefined
+      ? undefined
+      : async (eventId) => {
+          const event = await this.stored.findEvent!(eventId);
+          return event === undefined ? undefined : this.registry.upcast(event);
+        };
+
+  // The audit's own reads (export rows, integrity scans, stream heads) are of the stored form by
+  // definition: they pass through, as does what the store says about its own health.
+  streamExportRows?: EventStore['streamExportRows'] = this.stored.streamExportRows?.bind(this.stored);
+  integrityScan?: EventStore['integrityScan'] = this.stored.integrityScan?.bind(this.stored);
+  streamHeads?: EventStore['streamHeads'] = this.stored.streamHeads?.bind(this.stored);
+  permanentFailure?: EventStore['permanentFailure'] = this.stored.permanentFailure?.bind(this.stored);
+
   headPosition: EventStore['headPosition'] = () => this.stored.headPosition();
 
   close: EventStore['close'] = () => this.stored.close();

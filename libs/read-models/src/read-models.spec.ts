@@ -232,7 +232,9 @@ describe('read-model projections on PostgreSQL', () => {
     const advertiserId = randomUUID();
     await write(...allowedClient(advertiserId, randomUUID()));
     const revoked = await write(events.categoryRevoked(advertiserId, 'beauty'));
-    // Restarted, the runner reads the allowed setup and the revocation as one batch.
+    // A transaction elsewhere on the server can hold the read horizon below the revocation; once it
+    // has passed, the restarted runner reads the allowed setup and the revocation as one batch.
+    await waitUntil(async () => (await store.headPosition()) >= revoked);
     const restarted = startRunner(linkPermissionsProjection);
     await caughtUp(LINK_PERMISSIONS);
     await waitUntil(async () => (restarted.status().position ?? 0n) >= revoked);

@@ -58,7 +58,7 @@ const VERIFIED_CACHE = 10_000;
 
 interface Verified {
   readonly actor: Actor;
-  /** exp in milliseconds: a cached token is refused from then on, as jwtVerify would. */
+  /** exp plus the clock skew, in milliseconds: a cached token is refused from then on, as jwtVerify would. */
   readonly expiresAt: number;
   /** nbf in milliseconds, if the token has one. */
   readonly notBefore: number;
@@ -118,7 +118,7 @@ export class TokenVerifier {
     if (this.verified.size >= VERIFIED_CACHE) this.verified.delete(this.verified.keys().next().value!);
     this.verified.set(token, {
       actor,
-      expiresAt: payload.exp! * 1000,
+      expiresAt: (payload.exp! + this.settings.clockSkewSeconds) * 1000,
       notBefore: payload.nbf === undefined ? 0 : payload.nbf * 1000,
     });
     return actor;
