@@ -441,7 +441,8 @@ const changeOf = (row: KaClient, event: ProjectedEvent, campaign: KaClientCampai
         amounts({ ...contract, allocatedMinor: subtract(contract.allocatedMinor, event.data.amountMinor) }),
       );
 
-    // campaignAfter changed the campaign and its count; these reach here only for an unknown campaign.
+    // campaignAfter changes the campaign and applyKaClient its count; a status event reaches here
+    // only for a campaign the projection never saw created, and changes nothing.
     case 'CampaignCreated':
     case 'CampaignSubmitted':
     case 'CampaignApproved':
