@@ -82,6 +82,43 @@ describe('read-model projections on PostgreSQL', () => {
     await database?.drop();
   });
 
+  it('keeps a client with many campaigns counted by status through their transitions, one row per campaign', async () => {
+    const advertiserId = randomUUID();
+    const contractId = randomUUID();
+    const ids = Array.from({ length: 120 }, () => randomUUID());
+    await write(
+      ...allowedClient(advertiserId, contractId),
+      ...ids.map((id) => events.campaignCreated(id, contractId, advertiserId, 'beauty', '1000')),
+    );
+    await caughtUp(KA_CLIENTS);
+    // A fresh runner reads the campaigns back from their table rather than from its cache; the
+    // stopped ones leave `runners` so later tests find the live one.
+    for (const runner of runners.filter((candidate) => candidate.name === KA_CLIENTS)) {
+      await runner.stop();
+      runners.splice(runners.indexOf(runner), 1);
+    }
+    startRunner(kaClientsProjection);
+    await write(
+      ...ids.slice(0, 90).flatMap((id) => [events.campaignSubmitted(id), events.campaignApproved(id)]),
+      ...ids.slice(0, 60).map((id) => events.campaignLaunched(id)),
+      ...ids.slice(0, 20).map((id) => events.campaignPaused(id)),
+      ...ids.slice(0, 10).map((id) => events.campaignResumed(id)),
+      ...ids.slice(60, 70).map((id) => events.campaignSuspendedByPolicy(id, 'category revoked')),
+      ...ids.slice(70, 75).map((id) => events.campaignRejected(id, '1000')),
+      ...ids.slice(20, 30).map((id) => events.campaignCompleted(id, '0', '1000')),
+    );
+    await caughtUp(KA_CLIENTS);
+
+    const { value: client } = await findKaClient(database.pool, advertiserId);
+    const expected = { Draft: 30, Approved: 15, Rejected: 5, PolicySuspended: 10, Live: 40, Paused: 10, Completed: 10 };
+    expect(client!.campaignCounts).toEqual(expected);
+    const { rows } = await database.pool.query<{ status: string; count: number }>(
+      'SELECT status, count(*)::int AS count FROM ka_client_campaigns WHERE advertiser_id = $1 GROUP BY status',
+      [advertiserId],
+    );
+    expect(Object.fromEntries(rows.map((row) => [row.status, row.count]))).toEqual(expected);
+  });
+
   it('projects a client: given its events, then its ka_clients row and its link permissions', async () => {
     const advertiserId = randomUUID();
     const contractId = randomUUID();

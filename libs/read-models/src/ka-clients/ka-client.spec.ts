@@ -1,6 +1,13 @@
 import { events, type PlannedEvent } from '../../../../bench/support/domain-history';
 import type { ProjectedEvent } from '../engine/domain-events';
-import { applyKaClient, routeCreatedBy, routeOf, type KaClient } from './ka-client';
+import {
+  applyKaClient,
+  campaignIdOf,
+  routeCreatedBy,
+  routeOf,
+  type KaClient,
+  type KaClientCampaign,
+} from './ka-client';
 
 const advertiserId = '0b6f7a43-1d5e-4c1a-9a43-6f1d2c3b4a51';
 const contractId = 'c0000000-0000-4000-8000-000000000001';
@@ -17,8 +24,18 @@ const projected = (planned: readonly PlannedEvent[]): ProjectedEvent[] =>
       }) as ProjectedEvent,
   );
 
-const fold = (planned: readonly PlannedEvent[]): KaClient | undefined =>
-  projected(planned).reduce<KaClient | undefined>((row, event) => applyKaClient(row, event), undefined);
+/** Folds like the projection: the row, and each campaign apart, handed to the event that names it. */
+const fold = (planned: readonly PlannedEvent[]): KaClient | undefined => {
+  let row: KaClient | undefined;
+  const campaigns = new Map<string, KaClientCampaign>();
+  for (const event of projected(planned)) {
+    const id = campaignIdOf(event);
+    const next = applyKaClient(row, event, id === undefined ? undefined : campaigns.get(id));
+    row = next.row;
+    if (next.campaign !== undefined) campaigns.set(next.campaign.campaignId, next.campaign);
+  }
+  return row;
+};
 
 const registered = [events.advertiserRegistered(advertiserId, 'key', 'sam'), events.advertiserVerified(advertiserId)];
 const activeContract = [
@@ -230,7 +247,7 @@ describe('ka_clients apply', () => {
   it('leaves the row as it was for events that change nothing in it', () => {
     const before = fold(registered)!;
     const [unknownContract] = projected([events.contractSubmitted('c0000000-0000-4000-8000-00000000ffff')]);
-    expect(applyKaClient(before, unknownContract!)).toBe(before);
+    expect(applyKaClient(before, unknownContract!).row).toBe(before);
   });
 
   it('routes each event to its client directly or through the contract or campaign it names', () => {

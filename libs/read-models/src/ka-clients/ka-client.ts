@@ -37,11 +37,19 @@ export interface KaClientContract {
   readonly enabledLinks: Readonly<Record<string, readonly string[]>>;
 }
 
-/** What the row needs to know about each campaign to count them and route their spend. */
+/**
+ * What the projection needs to know about each campaign to count them and route their spend: a row
+ * of its own (ka_client_campaigns), so a campaign event reads and writes one campaign, never the
+ * client's whole list.
+ */
 export interface KaClientCampaign {
+  readonly campaignId: string;
+  readonly advertiserId: string;
   readonly contractId: string;
   readonly category: string;
   readonly status: CampaignStatus;
+  /** Position of the last event that changed the campaign. */
+  readonly position: string;
 }
 
 /** One row per KA advertiser: everything a downstream service or a salesperson asks about a client. */
@@ -57,7 +65,7 @@ export interface KaClient {
   readonly suspensionReason: string | null;
   readonly categories: Readonly<Record<string, KaClientCategory>>;
   readonly contracts: Readonly<Record<string, KaClientContract>>;
-  readonly campaigns: Readonly<Record<string, KaClientCampaign>>;
+  /** Kept by ±1 as campaigns are created and change status: never recounted. */
   readonly campaignCounts: Readonly<Partial<Record<CampaignStatus, number>>>;
   readonly registeredAt: string;
   readonly updatedAt: string;
@@ -198,42 +206,127 @@ export const routeCreatedBy = (event: ProjectedEvent): CreatedRoute | undefined 
   return undefined;
 };
 
+/** The campaign an event is about, for the events that create or change one. */
+export const campaignIdOf = (event: ProjectedEvent): string | undefined => {
+  if (event.type === 'CampaignCreated') return event.data.campaignId;
+  const route = routeOf(event);
+  return route?.by === 'campaign' ? route.id : undefined;
+};
+
+/** A client row and the one campaign an event names, before or after the event. */
+export interface KaClientFold {
+  readonly row: KaClient | undefined;
+  readonly campaign: KaClientCampaign | undefined;
+}
+
 /**
- * The row after `event`. Pure: the SQL shell loads the rows a batch touches, folds the batch through
- * this, and writes back what changed. An event for a client not registered (yet) changes nothing.
+ * The row and the campaign after `event`, given the campaign `campaignIdOf(event)` names as stored
+ * before it. Pure: the SQL shell loads the rows and campaigns a batch touches, folds the batch
+ * through this, and writes back what changed (unchanged values come back as the same objects). An
+ * event for a client not registered (yet) changes nothing.
  */
-export const applyKaClient = (row: KaClient | undefined, event: ProjectedEvent): KaClient | undefined => {
+export const applyKaClient = (
+  row: KaClient | undefined,
+  event: ProjectedEvent,
+  campaign?: KaClientCampaign,
+): KaClientFold => {
   if (event.type === 'AdvertiserRegistered') {
     const { advertiserId, legalName, registrationNumber, kaTier, salesOwnerId } = event.data;
     return {
-      advertiserId,
-      legalName,
-      registrationNumber,
-      kaTier,
-      salesOwnerId,
-      verification: 'Pending',
-      verificationRejectedReason: null,
-      suspended: false,
-      suspensionReason: null,
-      categories: {},
-      contracts: {},
-      campaigns: {},
-      campaignCounts: {},
-      registeredAt: event.recordedAt,
-      updatedAt: event.recordedAt,
-      position: event.position,
+      row: {
+        advertiserId,
+        legalName,
+        registrationNumber,
+        kaTier,
+        salesOwnerId,
+        verification: 'Pending',
+        verificationRejectedReason: null,
+        suspended: false,
+        suspensionReason: null,
+        categories: {},
+        contracts: {},
+        campaignCounts: {},
+        registeredAt: event.recordedAt,
+        updatedAt: event.recordedAt,
+        position: event.position,
+      },
+      campaign,
     };
   }
-  if (row === undefined) return undefined;
-  const change = changeOf(row, event);
+  if (row === undefined) return { row, campaign };
+  const nextCampaign = campaignAfter(row, campaign, event);
+  const change =
+    nextCampaign === campaign
+      ? changeOf(row, event, campaign)
+      : { campaignCounts: recount(row.campaignCounts, campaign?.status, nextCampaign!.status) };
   // One copy of the row per event: a batch folds hundreds of thousands of them.
-  return change === undefined ? row : { ...row, ...change, updatedAt: event.recordedAt, position: event.position };
+  return {
+    row: change === undefined ? row : { ...row, ...change, updatedAt: event.recordedAt, position: event.position },
+    campaign: nextCampaign,
+  };
+};
+
+/** The campaign after `event`: a new status, or the same object when the event changes none. */
+const campaignAfter = (
+  row: KaClient,
+  campaign: KaClientCampaign | undefined,
+  event: ProjectedEvent,
+): KaClientCampaign | undefined => {
+  const status = (next: CampaignStatus): KaClientCampaign | undefined =>
+    campaign === undefined ? undefined : { ...campaign, status: next, position: event.position };
+  switch (event.type) {
+    case 'CampaignCreated': {
+      const { campaignId, contractId, category } = event.data;
+      return {
+        campaignId,
+        advertiserId: row.advertiserId,
+        contractId,
+        category,
+        status: 'Draft',
+        position: event.position,
+      };
+    }
+    case 'CampaignSubmitted':
+      return status('Submitted');
+    case 'CampaignApproved':
+      return status('Approved');
+    case 'CampaignRejected':
+      return status('Rejected');
+    case 'CampaignLaunched':
+    case 'CampaignResumed':
+      return status('Live');
+    case 'CampaignPaused':
+      return status('Paused');
+    case 'CampaignSuspendedByPolicy':
+      return status('PolicySuspended');
+    case 'CampaignCompleted':
+      return status('Completed');
+    default:
+      return campaign;
+  }
+};
+
+/** The counts after one campaign moved from `from` (none when new) to `to`: O(1) in the campaigns. */
+const recount = (
+  counts: KaClient['campaignCounts'],
+  from: CampaignStatus | undefined,
+  to: CampaignStatus,
+): KaClient['campaignCounts'] => {
+  const next: Partial<Record<CampaignStatus, number>> = { ...counts };
+  if (from !== undefined) {
+    const left = (next[from] ?? 0) - 1;
+    // Statuses with none are left out, as readers expect.
+    if (left > 0) next[from] = left;
+    else delete next[from];
+  }
+  next[to] = (next[to] ?? 0) + 1;
+  return next;
 };
 
 type Change = Partial<KaClient> | undefined;
 
 /** What `event` changes in `row`; undefined when nothing (an unknown contract, a budget copy). */
-const changeOf = (row: KaClient, event: ProjectedEvent): Change => {
+const changeOf = (row: KaClient, event: ProjectedEvent, campaign: KaClientCampaign | undefined): Change => {
   switch (event.type) {
     case 'AdvertiserVerified':
       return { verification: 'Verified', verificationRejectedReason: null };
@@ -348,27 +441,19 @@ const changeOf = (row: KaClient, event: ProjectedEvent): Change => {
         amounts({ ...contract, allocatedMinor: subtract(contract.allocatedMinor, event.data.amountMinor) }),
       );
 
-    case 'CampaignCreated': {
-      const { campaignId, contractId, category } = event.data;
-      return withCampaigns({ ...row.campaigns, [campaignId]: { contractId, category, status: 'Draft' } });
-    }
+    // campaignAfter changes the campaign and applyKaClient its count; a status event reaches here
+    // only for a campaign the projection never saw created, and changes nothing.
+    case 'CampaignCreated':
     case 'CampaignSubmitted':
-      return campaignStatus(row, event.data.campaignId, 'Submitted');
     case 'CampaignApproved':
-      return campaignStatus(row, event.data.campaignId, 'Approved');
     case 'CampaignRejected':
-      return campaignStatus(row, event.data.campaignId, 'Rejected');
     case 'CampaignLaunched':
     case 'CampaignResumed':
-      return campaignStatus(row, event.data.campaignId, 'Live');
     case 'CampaignPaused':
-      return campaignStatus(row, event.data.campaignId, 'Paused');
     case 'CampaignSuspendedByPolicy':
-      return campaignStatus(row, event.data.campaignId, 'PolicySuspended');
     case 'CampaignCompleted':
-      return campaignStatus(row, event.data.campaignId, 'Completed');
+      return undefined;
     case 'CampaignSpendReported': {
-      const campaign = ownValue(row.campaigns, event.data.campaignId);
       if (campaign === undefined) return undefined;
       // A report recorded before spend was split carries neither part and was billable in full.
       const { amountMinor, billableMinor = amountMinor, overdeliveredMinor = '0' } = event.data;
@@ -443,15 +528,3 @@ const updateContract = (
 
 const contractStatus = (row: KaClient, contractId: string, status: KaClientContract['status']): Change =>
   updateContract(row, contractId, (contract) => ({ ...contract, status }));
-
-const campaignStatus = (row: KaClient, campaignId: string, status: CampaignStatus): Change => {
-  const campaign = ownValue(row.campaigns, campaignId);
-  if (campaign === undefined) return undefined;
-  return withCampaigns({ ...row.campaigns, [campaignId]: { ...campaign, status } });
-};
-
-const withCampaigns = (campaigns: Readonly<Record<string, KaClientCampaign>>): Change => {
-  const counts: Partial<Record<CampaignStatus, number>> = {};
-  for (const { status } of Object.values(campaigns)) counts[status] = (counts[status] ?? 0) + 1;
-  return { campaigns, campaignCounts: counts };
-};

@@ -1,4 +1,4 @@
-import type { KaTier } from '#domain';
+import type { CampaignStatus, KaTier } from '#domain';
 import type { Migration } from '#event-store';
 import { projected, type ProjectedEvent } from '../engine/domain-events';
 import { LruCache, WorkingSet } from '../engine/cache';
@@ -7,9 +7,11 @@ import { upsertAll } from '../engine/rows';
 import {
   KA_CLIENTS_EVENTS,
   applyKaClient,
+  campaignIdOf,
   routeOf,
   routeCreatedBy,
   type KaClient,
+  type KaClientCampaign,
   type KaClientRoute,
   type Verification,
 } from './ka-client';
@@ -54,6 +56,23 @@ const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'ka_client_campaigns apart from the client row',
+    // The version bump rebuilds the rows, so nothing is copied out of the dropped column.
+    sql: `
+      ALTER TABLE ka_clients DROP COLUMN campaigns;
+      CREATE TABLE ka_client_campaigns (
+        campaign_id text PRIMARY KEY,
+        advertiser_id text NOT NULL,
+        contract_id text NOT NULL,
+        category text NOT NULL,
+        status text NOT NULL,
+        position numeric(40,0) NOT NULL
+      );
+      CREATE INDEX ON ka_client_campaigns (advertiser_id, campaign_id);
+    `,
+  },
 ];
 
 export interface KaClientRecord {
@@ -68,7 +87,6 @@ export interface KaClientRecord {
   suspension_reason: string | null;
   categories: KaClient['categories'];
   contracts: KaClient['contracts'];
-  campaigns: KaClient['campaigns'];
   campaign_counts: KaClient['campaignCounts'];
   registered_at: Date | string;
   updated_at: Date | string;
@@ -89,7 +107,6 @@ export const kaClientOf = (record: KaClientRecord): KaClient => ({
   suspensionReason: record.suspension_reason,
   categories: record.categories,
   contracts: record.contracts,
-  campaigns: record.campaigns,
   campaignCounts: record.campaign_counts,
   registeredAt: isoOf(record.registered_at),
   updatedAt: isoOf(record.updated_at),
@@ -108,11 +125,37 @@ const recordOf = (row: KaClient): KaClientRecord => ({
   suspension_reason: row.suspensionReason,
   categories: row.categories,
   contracts: row.contracts,
-  campaigns: row.campaigns,
   campaign_counts: row.campaignCounts,
   registered_at: row.registeredAt,
   updated_at: row.updatedAt,
   position: row.position,
+});
+
+interface KaClientCampaignRecord {
+  campaign_id: string;
+  advertiser_id: string;
+  contract_id: string;
+  category: string;
+  status: CampaignStatus;
+  position: string;
+}
+
+const campaignOf = (record: KaClientCampaignRecord): KaClientCampaign => ({
+  campaignId: record.campaign_id,
+  advertiserId: record.advertiser_id,
+  contractId: record.contract_id,
+  category: record.category,
+  status: record.status,
+  position: String(record.position),
+});
+
+const campaignRecordOf = (campaign: KaClientCampaign): KaClientCampaignRecord => ({
+  campaign_id: campaign.campaignId,
+  advertiser_id: campaign.advertiserId,
+  contract_id: campaign.contractId,
+  category: campaign.category,
+  status: campaign.status,
+  position: campaign.position,
 });
 
 const routeKey = (route: KaClientRoute): string => `${route.by}:${route.id}`;
@@ -120,6 +163,7 @@ const routeKey = (route: KaClientRoute): string => `${route.by}:${route.id}`;
 // Enough for every client active at once and their contracts and campaigns; older ones are re-read.
 const ROW_CACHE = 10_000;
 const ROUTE_CACHE = 200_000;
+const CAMPAIGN_CACHE = 200_000;
 
 /**
  * Load, fold, save per batch: the routes and rows the batch touches come from the cache or from
@@ -128,11 +172,13 @@ const ROUTE_CACHE = 200_000;
 const kaClientsApplier = (): BatchApplier => {
   const rowCache = new LruCache<KaClient | null>(ROW_CACHE);
   const routeCache = new LruCache<string | null>(ROUTE_CACHE);
+  const campaignCache = new LruCache<KaClientCampaign | null>(CAMPAIGN_CACHE);
 
   return async (client, recorded) => {
     const events = recorded.map(projected);
     const rows = new WorkingSet(rowCache);
     const routes = new WorkingSet(routeCache);
+    const campaigns = new WorkingSet(campaignCache);
     const newRoutes: { kind: string; id: string; advertiser_id: string }[] = [];
     for (const event of events) {
       const route = routeCreatedBy(event);
@@ -179,15 +225,41 @@ const kaClientsApplier = (): BatchApplier => {
       for (const id of unknownRows) rows.set(id, undefined);
       for (const record of found) rows.set(record.advertiser_id, kaClientOf(record));
     }
+    // Only the campaigns the batch names are read, and a campaign created here needs no read.
+    const campaignIds = events.map(campaignIdOf);
+    const createdHere = new Set<string>();
+    const named = new Set<string>();
+    campaignIds.forEach((id, index) => {
+      if (id === undefined || named.has(id)) return;
+      named.add(id);
+      if (events[index]!.type === 'CampaignCreated') createdHere.add(id);
+    });
+    const unknownCampaigns = campaigns.unknown([...named].filter((id) => !createdHere.has(id)));
+    if (unknownCampaigns.length > 0) {
+      const { rows: found } = await client.query<KaClientCampaignRecord>(
+        'SELECT * FROM ka_client_campaigns WHERE campaign_id = ANY($1::text[])',
+        [unknownCampaigns],
+      );
+      for (const id of unknownCampaigns) campaigns.set(id, undefined);
+      for (const record of found) campaigns.set(record.campaign_id, campaignOf(record));
+    }
+
     const dirty = new Map<string, KaClient>();
+    const dirtyCampaigns = new Map<string, KaClientCampaign>();
     for (const [index, event] of events.entries()) {
       const id = owners[index];
       if (id === undefined) continue;
       const before = rows.get(id);
-      const after = applyKaClient(before, event);
+      const campaignId = campaignIds[index];
+      const campaignBefore = campaignId === undefined ? undefined : campaigns.get(campaignId);
+      const { row: after, campaign } = applyKaClient(before, event, campaignBefore);
       if (after !== undefined && after !== before) {
         rows.set(id, after);
         dirty.set(id, after);
+      }
+      if (campaign !== undefined && campaign !== campaignBefore) {
+        campaigns.set(campaign.campaignId, campaign);
+        dirtyCampaigns.set(campaign.campaignId, campaign);
       }
     }
     await upsertAll(client, [
@@ -197,22 +269,31 @@ const kaClientsApplier = (): BatchApplier => {
         key: ['advertiser_id'],
         rows: [...dirty.values()].map((row) => recordOf(row) as unknown as Record<string, unknown>),
       },
+      {
+        table: 'ka_client_campaigns',
+        key: ['campaign_id'],
+        rows: [...dirtyCampaigns.values()].map(
+          (campaign) => campaignRecordOf(campaign) as unknown as Record<string, unknown>,
+        ),
+      },
     ]);
     rows.keep();
     routes.keep();
+    campaigns.keep();
   };
 };
 
 export const kaClientsProjection: Projection = {
   name: KA_CLIENTS,
-  // 2: contracts show billable and overdelivered spend apart.
-  version: 2,
+  // 2: contracts show billable and overdelivered spend apart. 3: campaigns in a table of their own.
+  version: 3,
   component: 'read-model:ka_clients',
   migrations: MIGRATIONS,
   events: KA_CLIENTS_EVENTS,
   tables: [
     { name: 'ka_clients', key: ['advertiser_id'] },
     { name: 'ka_client_routes', key: ['kind', 'id'] },
+    { name: 'ka_client_campaigns', key: ['campaign_id'] },
   ],
   applier: kaClientsApplier,
 };
