@@ -12,6 +12,7 @@ import {
   listCampaigns,
   listContracts,
   todayUtc,
+  type AtPosition,
   type ListScope,
 } from '#read-models';
 import { Roles } from '../http/auth.guard';
@@ -56,22 +57,32 @@ export class WorkListsController {
     private readonly reads: ProjectionReads,
   ) {}
 
+  /** One page of a work list: the cursor decoded (its key has `arity` parts), X-Min-Position honoured. */
+  private async page<T>(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    cursor: string | undefined,
+    arity: number,
+    list: (after: string[] | undefined) => Promise<AtPosition<T>>,
+  ): Promise<T> {
+    const after = cursorOf(cursor, arity);
+    return (await this.reads.read(WORK_LISTS, request, reply, () => list(after))).value;
+  }
+
   @Get('contracts')
   @Roles(...READERS)
   @ProjectionQuery()
   @ApiOperation({ summary: 'Contracts in id order, filtered, a page at a time', description: SCOPE_NOTE })
   @ApiOkResponse({ type: ContractListPageDto, headers: PROJECTION_POSITION_HEADER })
-  async contracts(
+  contracts(
     @Query() query: ContractListQueryDto,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ContractListPageDto> {
     const { limit = 50, cursor, ...filters } = query;
-    const after = cursorOf(cursor, 1);
-    const { value } = await this.reads.read(WORK_LISTS, request, reply, () =>
+    return this.page(request, reply, cursor, 1, (after) =>
       listContracts(this.pool, filters, scopeOf(request.actor), todayUtc(), after, limit),
     );
-    return value;
   }
 
   @Get('campaigns')
@@ -79,17 +90,15 @@ export class WorkListsController {
   @ProjectionQuery()
   @ApiOperation({ summary: 'Campaigns in id order, filtered, a page at a time', description: SCOPE_NOTE })
   @ApiOkResponse({ type: CampaignListPageDto, headers: PROJECTION_POSITION_HEADER })
-  async campaigns(
+  campaigns(
     @Query() query: CampaignListQueryDto,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CampaignListPageDto> {
     const { limit = 50, cursor, ...filters } = query;
-    const after = cursorOf(cursor, 1);
-    const { value } = await this.reads.read(WORK_LISTS, request, reply, () =>
+    return this.page(request, reply, cursor, 1, (after) =>
       listCampaigns(this.pool, filters, scopeOf(request.actor), after, limit),
     );
-    return value;
   }
 
   @Get('advertisers')
@@ -100,17 +109,15 @@ export class WorkListsController {
     description: `q matches any part of the legal name or registration number after NFKC normalisation and case folding, so full-width, half-width and CJK spellings match. ${SCOPE_NOTE}`,
   })
   @ApiOkResponse({ type: AdvertiserListPageDto, headers: PROJECTION_POSITION_HEADER })
-  async advertisers(
+  advertisers(
     @Query() query: AdvertiserListQueryDto,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AdvertiserListPageDto> {
     const { limit = 50, cursor, ...filters } = query;
-    const after = cursorOf(cursor, 1);
-    const { value } = await this.reads.read(WORK_LISTS, request, reply, () =>
+    return this.page(request, reply, cursor, 1, (after) =>
       listAdvertisers(this.pool, filters, scopeOf(request.actor), after, limit),
     );
-    return value;
   }
 
   @Get('inbox/deal-approvals')
@@ -122,16 +129,14 @@ export class WorkListsController {
       'Never lists what four eyes forbids the caller to decide: contracts they drafted, revised or submitted, amendments they proposed.',
   })
   @ApiOkResponse({ type: InboxPageDto, headers: PROJECTION_POSITION_HEADER })
-  async dealApprovals(
+  dealApprovals(
     @Query() query: CursorPage,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<InboxPageDto> {
-    const after = cursorOf(query.cursor, 3);
-    const { value } = await this.reads.read(WORK_LISTS, request, reply, () =>
+    return this.page(request, reply, query.cursor, 3, (after) =>
       dealApprovalInbox(this.pool, request.actor!.userId, new Date(), after, query.limit ?? 50),
     );
-    return value;
   }
 
   @Get('inbox/compliance-reviews')
@@ -143,15 +148,13 @@ export class WorkListsController {
       'Never lists what four eyes forbids the caller to decide: requests they made, campaigns they created or submitted.',
   })
   @ApiOkResponse({ type: InboxPageDto, headers: PROJECTION_POSITION_HEADER })
-  async complianceReviews(
+  complianceReviews(
     @Query() query: CursorPage,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<InboxPageDto> {
-    const after = cursorOf(query.cursor, 3);
-    const { value } = await this.reads.read(WORK_LISTS, request, reply, () =>
+    return this.page(request, reply, query.cursor, 3, (after) =>
       complianceInbox(this.pool, request.actor!.userId, new Date(), after, query.limit ?? 50),
     );
-    return value;
   }
 }
