@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RecordedEvent } from '#event-store';
 import { startTestApp, type TestApp } from './support/app';
+import { expectStatus, seedLinkedClient } from './support/story';
 
 /**
  * The downstream query API over real HTTP, with the projector and the cascade reactor running
@@ -12,7 +13,6 @@ describe('read models over HTTP', () => {
   let admin: string;
   let sales: string;
   let compliance: string;
-  let approver: string;
   let service: string;
 
   const advertiserId = randomUUID();
@@ -46,68 +46,17 @@ describe('read models over HTTP', () => {
 
   beforeAll(async () => {
     t = await startTestApp({ RUN_PROJECTOR: 'true' });
-    [admin, sales, compliance, approver, service] = await Promise.all([
+    [admin, sales, compliance, service] = await Promise.all([
       t.as('ada', 'platform_admin'),
       t.as('sam', 'sales'),
       t.as('cora', 'compliance'),
-      t.as('dana', 'deal_approver'),
       t.as('ad-serving', 'service'),
     ]);
-    const ok = (status: number) => (response: { status: number; body: unknown }) => {
-      if (response.status !== status)
-        throw new Error(`expected ${status}, got ${response.status}: ${JSON.stringify(response.body)}`);
-    };
-    await t.http
-      .put('/v1/platforms/taobao')
-      .set('authorization', admin)
-      .send({ displayName: 'Taobao', allowedDomains: ['taobao.com', 'tmall.com'] })
-      .expect(ok(201));
-    await t.http
-      .put('/v1/link-eligible-categories/beauty')
-      .set('authorization', admin)
-      .send({ regulated: true })
-      .expect(ok(201));
-    await t.http
-      .post('/v1/advertisers')
-      .set('authorization', sales)
-      .send({ advertiserId, legalName: 'Glow Cosmetics Co., Ltd.', registrationNumber: 'REG-77', kaTier: 'key' })
-      .expect(ok(201));
-    await t.http
-      .post(`/v1/advertisers/${advertiserId}/verification`)
-      .set('authorization', compliance)
-      .send({ decision: 'verified' })
-      .expect(ok(200));
-    await t.http
-      .post(`/v1/advertisers/${advertiserId}/category-approvals`)
-      .set('authorization', sales)
-      .send({ category: 'beauty', licenceRef: 'NMPA-2026-00417', validUntil: `${year + 2}-12-31` })
-      .expect(ok(201));
-    await t.http
-      .post(`/v1/advertisers/${advertiserId}/category-approvals/beauty/approval`)
-      .set('authorization', compliance)
-      .expect(ok(200));
-    await t.http
-      .post('/v1/contracts')
-      .set('authorization', sales)
-      .send({
-        contractId,
-        advertiserId,
-        currency: 'CNY',
-        totalValueMinor: '120000000',
-        startsOn: `${year}-01-01`,
-        endsOn: `${year + 1}-12-31`,
-        categories: ['beauty'],
-        platforms: ['taobao'],
-      })
-      .expect(ok(201));
-    await t.http.post(`/v1/contracts/${contractId}/submission`).set('authorization', sales).expect(ok(200));
-    await t.http.post(`/v1/contracts/${contractId}/approval`).set('authorization', approver).expect(ok(200));
-    await t.http.post(`/v1/contracts/${contractId}/signature`).set('authorization', sales).expect(ok(200));
-    const enabled = await t.http
-      .post(`/v1/contracts/${contractId}/external-links`)
-      .set('authorization', compliance)
-      .send({ platform: 'taobao', categories: ['beauty'] })
-      .expect(ok(200));
+    const enabled = await seedLinkedClient(t, {
+      advertiserId,
+      contractId,
+      allowedDomains: ['taobao.com', 'tmall.com'],
+    });
     await t.http
       .post('/v1/campaigns')
       .set('authorization', sales)
@@ -122,7 +71,7 @@ describe('read models over HTTP', () => {
         linkTarget: { platform: 'taobao', url: 'https://item.taobao.com/item.htm?id=7' },
         adLabel: '广告',
       })
-      .expect(ok(201));
+      .expect(expectStatus(201));
     enabledAt = enabled.headers['x-event-position']!;
   });
   afterAll(() => t?.close());

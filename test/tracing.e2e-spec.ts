@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { startTracingWith, stopTracing } from '#runtime';
 import { startTestApp, type TestApp } from './support/app';
+import { expectStatus, seedLinkedClient } from './support/story';
 
 /**
  * Tracing end to end with the SDK recording into memory: a write over HTTP continues the caller's
@@ -14,12 +15,6 @@ describe('OpenTelemetry tracing over HTTP', () => {
   let compliance: string;
   const advertiserId = randomUUID();
   const contractId = randomUUID();
-  const year = new Date().getUTCFullYear();
-
-  const ok = (status: number) => (response: { status: number; body: unknown }) => {
-    if (response.status !== status)
-      throw new Error(`expected ${status}, got ${response.status}: ${JSON.stringify(response.body)}`);
-  };
 
   /** The spans of one trace, once one of them is named `name` (bounded wait: the projector runs behind). */
   const traceOnceFinished = async (traceId: string, name: string): Promise<ReadableSpan[]> => {
@@ -40,69 +35,14 @@ describe('OpenTelemetry tracing over HTTP', () => {
   beforeAll(async () => {
     startTracingWith('tracing-e2e', [new SimpleSpanProcessor(exporter)]);
     t = await startTestApp({ RUN_PROJECTOR: 'true' });
-    const [admin, sales, approver] = await Promise.all([
-      t.as('ada', 'platform_admin'),
-      t.as('sam', 'sales'),
-      t.as('dana', 'deal_approver'),
-    ]);
     compliance = await t.as('cora', 'compliance');
-    await t.http
-      .put('/v1/platforms/taobao')
-      .set('authorization', admin)
-      .send({ displayName: 'Taobao', allowedDomains: ['taobao.com'] })
-      .expect(ok(201));
-    await t.http
-      .put('/v1/link-eligible-categories/beauty')
-      .set('authorization', admin)
-      .send({ regulated: true })
-      .expect(ok(201));
-    await t.http
-      .post('/v1/advertisers')
-      .set('authorization', sales)
-      .send({ advertiserId, legalName: 'Glow Cosmetics Co., Ltd.', registrationNumber: 'REG-77', kaTier: 'key' })
-      .expect(ok(201));
-    await t.http
-      .post(`/v1/advertisers/${advertiserId}/verification`)
-      .set('authorization', compliance)
-      .send({ decision: 'verified' })
-      .expect(ok(200));
-    await t.http
-      .post(`/v1/advertisers/${advertiserId}/category-approvals`)
-      .set('authorization', sales)
-      .send({ category: 'beauty', licenceRef: 'NMPA-2026-00417', validUntil: `${year + 2}-12-31` })
-      .expect(ok(201));
-    await t.http
-      .post(`/v1/advertisers/${advertiserId}/category-approvals/beauty/approval`)
-      .set('authorization', compliance)
-      .expect(ok(200));
-    await t.http
-      .post('/v1/contracts')
-      .set('authorization', sales)
-      .send({
-        contractId,
-        advertiserId,
-        currency: 'CNY',
-        totalValueMinor: '120000000',
-        startsOn: `${year}-01-01`,
-        endsOn: `${year + 1}-12-31`,
-        categories: ['beauty'],
-        platforms: ['taobao'],
-      })
-      .expect(ok(201));
-    await t.http.post(`/v1/contracts/${contractId}/submission`).set('authorization', sales).expect(ok(200));
-    await t.http.post(`/v1/contracts/${contractId}/approval`).set('authorization', approver).expect(ok(200));
-    await t.http.post(`/v1/contracts/${contractId}/signature`).set('authorization', sales).expect(ok(200));
-    const linked = await t.http
-      .post(`/v1/contracts/${contractId}/external-links`)
-      .set('authorization', compliance)
-      .send({ platform: 'taobao', categories: ['beauty'] })
-      .expect(ok(200));
+    const linked = await seedLinkedClient(t, { advertiserId, contractId, allowedDomains: ['taobao.com'] });
     // The projections must have applied the set-up before the traced write, or its events would
     // share a batch (and so a batch span of its own trace) with events of other traces.
     await t.http
       .get(`/v1/ka-clients/${advertiserId}`)
       .set({ authorization: compliance, 'x-min-position': String(linked.headers['x-event-position']) })
-      .expect(ok(200));
+      .expect(expectStatus(200));
   });
 
   afterAll(async () => {
@@ -117,7 +57,7 @@ describe('OpenTelemetry tracing over HTTP', () => {
       .post(`/v1/advertisers/${advertiserId}/category-approvals/beauty/revocation`)
       .set({ authorization: compliance, traceparent: `00-${traceId}-${callerSpanId}-01` })
       .send({ reason: 'licence withdrawn by the regulator' })
-      .expect(ok(200));
+      .expect(expectStatus(200));
 
     const spans = await traceOnceFinished(traceId, 'project cascade_reactor');
     const server = named(spans, 'POST /v1/advertisers/:advertiserId/category-approvals/:category/revocation');
@@ -167,7 +107,7 @@ describe('OpenTelemetry tracing over HTTP', () => {
       .post('/v1/advertisers')
       .set('authorization', await t.as('sam', 'sales'))
       .send({ legalName: 'Bloom Ltd.', registrationNumber: 'REG-78', kaTier: 'key' })
-      .expect(ok(201));
+      .expect(expectStatus(201));
     const [registered] = await t.stream(`advertiser-${response.body.id}`);
     const traceId = String(registered!.metadata.traceparent).split('-')[1]!;
     const spans = await traceOnceFinished(traceId, 'project ka_clients');
