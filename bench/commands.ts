@@ -10,7 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -30,6 +30,35 @@ const rssOf = async (pid: number): Promise<{ rss: number; peak: number }> => {
   const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
   return { rss: kib('VmRSS'), peak: kib('VmHWM') };
 };
+
+/** CPU seconds used so far by the API process (all its threads) and by its PostgreSQL (every descendant). */
+const cpuOf = async (apiPid: number): Promise<{ api: number; postgres: number; bench: number }> => {
+  const processes = new Map<number, { parent: number; seconds: number }>();
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => undefined);
+    if (stat === undefined) continue;
+    // Fields after the parenthesised command name: state, ppid, ..., utime (14th), stime (15th).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // A process's own time, plus that of its children that have exited (PostgreSQL's backends of
+    // closed connections), except for the API's: its only child is the postmaster.
+    const own = Number(fields[11]) + Number(fields[12]);
+    const exitedChildren = Number(entry) === apiPid ? 0 : Number(fields[13]) + Number(fields[14]);
+    processes.set(Number(entry), { parent: Number(fields[1]), seconds: (own + exitedChildren) / CLOCK_TICKS });
+  }
+  const descends = (pid: number): boolean => {
+    for (let at = processes.get(pid)?.parent; at !== undefined && at > 1; at = processes.get(at)?.parent) {
+      if (at === apiPid) return true;
+    }
+    return false;
+  };
+  let postgres = 0;
+  for (const [pid, { seconds }] of processes) if (descends(pid)) postgres += seconds;
+  const own = process.cpuUsage();
+  return { api: processes.get(apiPid)?.seconds ?? 0, postgres, bench: (own.user + own.system) / 1e6 };
+};
+// Linux reports process CPU time in USER_HZ ticks, 100 per second on every mainstream build.
+const CLOCK_TICKS = 100;
 
 /** Raw single-row INSERT commits on the same database, `connections` at a time, for `seconds`. */
 const rawInsertRate = async (url: string, connections: number, seconds: number): Promise<number> => {
@@ -63,7 +92,21 @@ interface Row {
   readonly p99?: number;
   readonly failed?: number;
   readonly ratio?: number;
+  /** CPU milliseconds per request (or commit) spent by the API process, its PostgreSQL and this client. */
+  readonly cpu?: { api: number; postgres: number; bench: number };
+  /** Mean events per projection transaction in the API's runners during the run. */
+  readonly eventsPerBatch?: number;
 }
+
+const perRequest = (
+  before: { api: number; postgres: number; bench: number },
+  after: { api: number; postgres: number; bench: number },
+  count: number,
+) => ({
+  api: ((after.api - before.api) * 1000) / count,
+  postgres: ((after.postgres - before.postgres) * 1000) / count,
+  bench: ((after.bench - before.bench) * 1000) / count,
+});
 
 const main = async (): Promise<void> => {
   const dataDir = await mkdtemp(join(tmpdir(), 'bench-commands-'));
@@ -135,10 +178,14 @@ const main = async (): Promise<void> => {
         ],
       });
 
-    // Advertisers for the tier changes: more than connections, each taken by one request at a time,
-    // so a request always carries the revision the last answer for that advertiser returned.
+    // Advertisers for the tier changes, each taken by one request at a time, so a request always
+    // carries the revision the last answer for that advertiser returned.
     const free: { id: string; revision: string; tier: 'key' | 'strategic' }[] = [];
-    for (let index = 0; index < 2 * Math.max(...CONNECTION_COUNTS); index++) {
+    // A run that ends cuts off the requests in flight, and their advertisers never come back to the
+    // pool: keep enough for each run (and the warm-up) to lose a full set.
+    const advertiserCount =
+      2 * Math.max(...CONNECTION_COUNTS) + CONNECTION_COUNTS.reduce((sum, count) => sum + count, 0);
+    for (let index = 0; index < advertiserCount; index++) {
       const advertiserId = randomUUID();
       const response = await fetch(`${base}/v1/advertisers`, {
         method: 'POST',
@@ -177,19 +224,43 @@ const main = async (): Promise<void> => {
         ],
       });
 
-    await register(8, 2);
-    await changeTier(8, 2);
+    /** Events and batches the API's projection runners have applied so far, from its /metrics. */
+    const projectorWork = async (): Promise<{ events: number; batches: number }> => {
+      const text = await (await fetch(`${base}/metrics`, { headers })).text();
+      const sum = (metric: string) =>
+        [...text.matchAll(new RegExp(`^${metric}\\{[^}]*\\} (\\d+)`, 'gm'))].reduce(
+          (total, [, value]) => total + Number(value),
+          0,
+        );
+      return { events: sum('projection_events_applied'), batches: sum('projection_batches_applied') };
+    };
+
+    // Warm-up (JIT, pools, caches) at the highest measured count: the tier changes have advertisers for that many.
+    await register(Math.max(...CONNECTION_COUNTS), 2);
+    await changeTier(Math.max(...CONNECTION_COUNTS), 2);
     const rows: Row[] = [];
     let rss = { rss: 0, peak: 0 };
     for (const connections of CONNECTION_COUNTS) {
-      const rawRates = [await rawInsertRate(databaseUrl, connections, SECONDS)];
+      const rawCpu: { api: number; postgres: number; bench: number }[] = [];
+      const measuredRaw = async (): Promise<number> => {
+        const before = await cpuOf(api.pid!);
+        const rate = await rawInsertRate(databaseUrl, connections, SECONDS);
+        rawCpu.push(perRequest(before, await cpuOf(api.pid!), rate * SECONDS));
+        return rate;
+      };
+      const rawRates = [await measuredRaw()];
       for (const [what, run] of [
         ['POST /v1/advertisers', register],
         ['PUT /v1/advertisers/{id}/ka-tier (If-Match)', changeTier],
       ] as const) {
+        const before = await cpuOf(api.pid!);
+        const projectedBefore = await projectorWork();
         const result = await run(connections, SECONDS);
+        const cpu = perRequest(before, await cpuOf(api.pid!), result.requests.total);
+        const projected = await projectorWork();
+        const batches = projected.batches - projectedBefore.batches;
         rss = await rssOf(api.pid!);
-        rawRates.push(await rawInsertRate(databaseUrl, connections, SECONDS));
+        rawRates.push(await measuredRaw());
         const raw = (rawRates[rawRates.length - 2]! + rawRates[rawRates.length - 1]!) / 2;
         rows.push({
           what,
@@ -199,12 +270,19 @@ const main = async (): Promise<void> => {
           p99: result.latency.p99,
           failed: result.non2xx + result.errors + result.timeouts,
           ratio: result.requests.average / raw,
+          cpu,
+          eventsPerBatch: batches === 0 ? undefined : (projected.events - projectedBefore.events) / batches,
         });
       }
       rows.push({
         what: `raw single-row INSERT, same database (${rawRates.map((rate) => Math.round(rate)).join(' / ')})`,
         connections,
         rate: rawRates.reduce((sum, rate) => sum + rate, 0) / rawRates.length,
+        cpu: {
+          api: 0,
+          postgres: rawCpu.reduce((sum, cpu) => sum + cpu.postgres, 0) / rawCpu.length,
+          bench: rawCpu.reduce((sum, cpu) => sum + cpu.bench, 0) / rawCpu.length,
+        },
       });
     }
     console.log(
@@ -213,11 +291,15 @@ const main = async (): Promise<void> => {
     console.log(
       `load average before: ${loadBefore}, after: ${load()}; API RSS ${(rss.rss / 2 ** 20).toFixed(0)} MiB (peak ${(rss.peak / 2 ** 20).toFixed(0)} MiB)\n`,
     );
-    console.log('| what | connections | req/s (or commits/s) | p50 ms | p99 ms | non-2xx/errors | ratio to raw |');
-    console.log('|---|--:|--:|--:|--:|--:|--:|');
+    console.log(
+      '| what | connections | req/s (or commits/s) | p50 ms | p99 ms | non-2xx/errors | ratio to raw | CPU ms each: API / PostgreSQL / client | projector events per batch |',
+    );
+    console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|');
+    const ms = (value: number) => value.toFixed(2);
     for (const row of rows) {
+      const cpu = row.cpu === undefined ? '' : `${ms(row.cpu.api)} / ${ms(row.cpu.postgres)} / ${ms(row.cpu.bench)}`;
       console.log(
-        `| ${row.what} | ${row.connections} | ${Math.round(row.rate).toLocaleString('en')} | ${row.p50 ?? ''} | ${row.p99 ?? ''} | ${row.failed ?? ''} | ${row.ratio === undefined ? '' : row.ratio.toFixed(2)} |`,
+        `| ${row.what} | ${row.connections} | ${Math.round(row.rate).toLocaleString('en')} | ${row.p50 ?? ''} | ${row.p99 ?? ''} | ${row.failed ?? ''} | ${row.ratio === undefined ? '' : row.ratio.toFixed(2)} | ${cpu} | ${row.eventsPerBatch?.toFixed(1) ?? ''} |`,
       );
     }
   } finally {

@@ -27,6 +27,7 @@ import { asStoreError } from './errors';
 import { migrate } from './migrate';
 import { fromPosition, toPosition } from './position';
 import { EVENT_STORE_MIGRATIONS } from './schema';
+import { SharedTail } from './shared-tail';
 import { PollingSubscription, type LogPage } from './subscription';
 import { WakeChannel } from './wake-channel';
 
@@ -165,10 +166,13 @@ const APPEND_STATEMENTS = Object.fromEntries(
 export interface PostgresEventStoreOptions {
   /** How often an idle subscription polls in case a notification was lost. */
   readonly idlePollMs?: number;
+  /** Shortest time between two reads of a caught-up subscription (see PollingSubscription); 0 reads on every wake. */
+  readonly subscriptionReadIntervalMs?: number;
 }
 
 export class PostgresEventStore implements EventStore {
   private readonly wake: WakeChannel;
+  private readonly tail: SharedTail;
   private notifyTimer: NodeJS.Timeout | undefined;
   private lastNotifyAt = 0;
   private readonly subscriptions = new Set<PollingSubscription>();
@@ -178,6 +182,10 @@ export class PostgresEventStore implements EventStore {
     private readonly options: PostgresEventStoreOptions,
   ) {
     this.wake = new WakeChannel(() => new Client(pool.options), NOTIFY_CHANNEL);
+    this.tail = new SharedTail(
+      (from, limit) => this.readPage(from, undefined, limit),
+      () => this.wake.generation,
+    );
   }
 
   /** Migrates the schema (idempotent, safe concurrently) and returns a store over `pool`. */
@@ -380,7 +388,7 @@ export class PostgresEventStore implements EventStore {
       const first = rows[0]!;
       const head = first.head_transaction_id === null ? START : toPosition(first.head_transaction_id, first.head_seq!);
       const events = rows.filter((row) => row.event_id != null).map((row) => toRecorded(row as EventRow));
-      return { events, head, heldBack: first.held_back };
+      return { events, head, heldBack: first.held_back, more: limit !== null && events.length === limit };
     } catch (error) {
       throw asStoreError(error);
     }
@@ -458,7 +466,11 @@ export class PostgresEventStore implements EventStore {
       after: options.after ?? START,
       maxBatchSize: options.maxBatchSize ?? 500,
       idlePollMs: this.options.idlePollMs ?? 1_000,
-      readPage: (from, limit) => this.readPage(from, options.filter, limit),
+      minReadIntervalMs: this.options.subscriptionReadIntervalMs ?? 10,
+      readPage: (from, limit, seenGeneration) =>
+        options.filter === undefined
+          ? this.tail.readPage(from, limit, seenGeneration)
+          : this.readPage(from, options.filter, limit),
       wake: this.wake,
       handler,
     });

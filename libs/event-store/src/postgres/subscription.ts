@@ -7,13 +7,22 @@ export interface LogPage {
   readonly head: Position;
   /** Committed events wait behind a transaction that is still running. */
   readonly heldBack: boolean;
+  /** The page stopped at its limit: more events follow `events` now, read on at once. */
+  readonly more: boolean;
 }
 
 export interface PollingSubscriptionOptions {
   readonly after: Position;
   readonly maxBatchSize: number;
   readonly idlePollMs: number;
-  readonly readPage: (from: Position, limit: number) => Promise<LogPage>;
+  /**
+   * Shortest time between the starts of two reads once caught up. Under load the log grows between
+   * reads, so each read and handler call takes many events instead of one; idle, the first event
+   * after a pause is read at once.
+   */
+  readonly minReadIntervalMs: number;
+  /** `seenGeneration`: the wake generation seen before this read, for reads shared with other subscribers. */
+  readonly readPage: (from: Position, limit: number, seenGeneration: number) => Promise<LogPage>;
   readonly wake: WakeChannel;
   readonly handler: BatchHandler;
 }
@@ -47,15 +56,17 @@ export class PollingSubscription implements Subscription {
   }
 
   private async run(): Promise<void> {
-    const { maxBatchSize, idlePollMs, readPage, wake, handler } = this.options;
+    const { maxBatchSize, idlePollMs, minReadIntervalMs, readPage, wake, handler } = this.options;
     let cursor = this.options.after;
     let retryDelayMs = 50;
     let heldBackDelayMs = 1;
+    let readStartedAt = 0;
     while (!this.stopped) {
       const generation = wake.generation;
+      readStartedAt = performance.now();
       let page: LogPage;
       try {
-        page = await readPage(cursor, maxBatchSize);
+        page = await readPage(cursor, maxBatchSize, generation);
         retryDelayMs = 50;
       } catch {
         await sleep(retryDelayMs);
@@ -72,7 +83,7 @@ export class PollingSubscription implements Subscription {
         }
         cursor = page.events[page.events.length - 1]!.position;
       }
-      if (page.events.length === maxBatchSize) continue;
+      if (page.more) continue;
       // Caught up: everything up to the head has been seen (a filter may have skipped some of it).
       if (page.head > cursor) cursor = page.head;
       if (page.heldBack) {
@@ -83,6 +94,8 @@ export class PollingSubscription implements Subscription {
       }
       heldBackDelayMs = 1;
       await wake.wait(generation, idlePollMs);
+      const sinceRead = performance.now() - readStartedAt;
+      if (sinceRead < minReadIntervalMs && !this.stopped) await sleep(minReadIntervalMs - sinceRead);
     }
   }
 }
