@@ -60,7 +60,7 @@ export class PollingSubscription implements Subscription {
     let cursor = this.options.after;
     let retryDelayMs = 50;
     let heldBackDelayMs = 1;
-    let readStartedAt = 0;
+    let readStartedAt: number;
     while (!this.stopped) {
       const generation = wake.generation;
       readStartedAt = performance.now();
