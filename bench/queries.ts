@@ -36,20 +36,27 @@ const main = async (): Promise<void> => {
   await chmod(dataDir, 0o755);
   const secret = randomBytes(32).toString('hex');
   const [port, pgPort] = [await freePort(), await freePort()];
-  const api = spawn(process.execPath, [join(__dirname, '..', 'apps', 'api', 'src', 'main.js')], {
-    env: {
-      ...process.env,
-      DATA_DIR: dataDir,
-      PORT: String(port),
-      EMBEDDED_PG_PORT: String(pgPort),
-      JWT_SECRET: secret,
-      LOG_LEVEL: 'warn',
-      RUN_PROJECTOR: 'true',
-      // One service token drives thousands of requests a second: the per-subject limit would be measured.
-      RATE_LIMIT_ENABLED: 'false',
+  const api = spawn(
+    process.execPath,
+    [
+      ...(process.env.API_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+      join(__dirname, '..', 'apps', 'api', 'src', 'main.js'),
+    ],
+    {
+      env: {
+        ...process.env,
+        DATA_DIR: dataDir,
+        PORT: String(port),
+        EMBEDDED_PG_PORT: String(pgPort),
+        JWT_SECRET: secret,
+        LOG_LEVEL: 'warn',
+        RUN_PROJECTOR: 'true',
+        // One service token drives thousands of requests a second: the per-subject limit would be measured.
+        RATE_LIMIT_ENABLED: 'false',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  );
   const base = `http://127.0.0.1:${port}`;
   try {
     let output = '';

@@ -23,3 +23,4 @@ export * from './scheduler/scheduler.process';
 export * from './cascade/cascade';
 export * from './cascade/cascade.reactor';
 export * from './read-models';
+export * from './link-permissions/link-permission-cache';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ClientBase } from 'pg';
+import { Pool, type ClientBase } from 'pg';
 import { PostgresEventStore, type EventStore, type RecordedEvent } from '#event-store';
 import { withUpcasting } from '#runtime';
 import { HistoryWriter, events, policySetup, type PlannedEvent } from '../../../bench/support/domain-history';
@@ -13,6 +13,7 @@ import { ProjectionRunner } from './engine/runner';
 import { findKaClient, listKaClients } from './ka-clients/ka-clients.queries';
 import { KA_CLIENTS, kaClientsProjection } from './ka-clients/ka-clients.projection';
 import { LINK_PERMISSIONS, linkPermissionsProjection } from './link-permissions/link-permissions.projection';
+import { LinkPermissionCache } from './link-permissions/link-permission-cache';
 import { checkLinkPermission, listLinkPermissions } from './link-permissions/link-permissions.queries';
 import { BATCH_GRAINED_TABLES } from './link-permissions/link-permission-changes';
 import { READ_MODELS, migrateReadModels } from './read-models';
@@ -286,6 +287,97 @@ describe('read-model projections on PostgreSQL', () => {
       10,
     );
     expect(page.items.find((row) => row.platform === 'taobao')!.sourcePosition).toBe(revoked.toString());
+  });
+
+  describe('link checks answered from memory', () => {
+    let cachePool: Pool;
+    let cacheWatcher: CheckpointWatcher;
+    let cache: LinkPermissionCache;
+    let queries: number;
+    beforeAll(() => {
+      // The cache's own pool, counting what it sends, to tell answers from memory from queries.
+      cachePool = new Pool(database.pool.options);
+      const query = cachePool.query.bind(cachePool) as (...args: unknown[]) => Promise<unknown>;
+      queries = 0;
+      (cachePool as { query: unknown }).query = (...args: unknown[]) => {
+        queries++;
+        return query(...args);
+      };
+      cacheWatcher = new CheckpointWatcher(cachePool);
+      cache = new LinkPermissionCache(cachePool, cacheWatcher);
+    });
+    afterAll(async () => {
+      await cacheWatcher?.close();
+      await cachePool?.end();
+    });
+
+    /** The cache's answer once its listener is up, after the events this spec wrote are projected. */
+    const cached = async (advertiserId: string, category = check.category) => {
+      const min = BigInt(await caughtUp(LINK_PERMISSIONS));
+      while (cacheWatcher.announced(LINK_PERMISSIONS) === undefined) await new Promise((r) => setTimeout(r, 10));
+      return cache.check({ advertiserId, ...check, category }, TODAY, min);
+    };
+    const queried = async (advertiserId: string, category = check.category) =>
+      checkLinkPermission(database.pool, { advertiserId, ...check, category }, TODAY);
+
+    it('given changes to a cached key, when checked again, then the answer is the query answer at a position at least as new', async () => {
+      const advertiserId = randomUUID();
+      const bystander = randomUUID();
+      await write(...allowedClient(advertiserId, randomUUID()), ...allowedClient(bystander, randomUUID()));
+      const first = await cached(advertiserId);
+      expect(first.value).toEqual((await queried(advertiserId)).value);
+      expect(first.value.allowed).toBe(true);
+      await cached(bystander);
+
+      queries = 0;
+      const again = await cache.check({ advertiserId, ...check }, TODAY);
+      expect(again.value).toEqual(first.value);
+      expect(queries).toBe(0);
+
+      for (const [change, allowed] of [
+        [events.categoryRevoked(advertiserId, 'beauty'), false],
+        [events.categoryApproved(advertiserId, 'beauty', '2026-12-31'), true],
+      ] as const) {
+        await write(change);
+        const answer = await cached(advertiserId);
+        const query = await queried(advertiserId);
+        expect(answer.value).toEqual(query.value);
+        expect(answer.value.allowed).toBe(allowed);
+        expect(BigInt(answer.position)).toBeGreaterThanOrEqual(lastWritten);
+      }
+      // Another advertiser's change costs the bystander's entry nothing: one refresh, no reload.
+      await write(events.categoryRevoked(advertiserId, 'beauty'));
+      const min = BigInt(await caughtUp(LINK_PERMISSIONS));
+      queries = 0;
+      const untouched = await cache.check({ advertiserId: bystander, ...check }, TODAY, min);
+      expect(queries).toBe(1);
+      expect(untouched.value).toEqual((await queried(bystander)).value);
+      expect(untouched.value.allowed).toBe(true);
+    });
+
+    it('given a key without any permission, when a contract later covers it, then the remembered denial is replaced', async () => {
+      const advertiserId = randomUUID();
+      await write(events.advertiserRegistered(advertiserId));
+      expect((await cached(advertiserId)).value.reasons).toEqual(['NO_CONTRACT']);
+
+      await write(...allowedClient(advertiserId, randomUUID()).slice(1));
+      const answer = await cached(advertiserId);
+      expect(answer.value.allowed).toBe(true);
+      expect(answer.value).toEqual((await queried(advertiserId)).value);
+    });
+
+    it('given the listener is down, when checked, then every check queries', async () => {
+      const advertiserId = randomUUID();
+      await write(...allowedClient(advertiserId, randomUUID()));
+      await cached(advertiserId);
+      const offline = new CheckpointWatcher(cachePool);
+      await offline.close();
+      const unlistened = new LinkPermissionCache(cachePool, offline);
+      queries = 0;
+      await unlistened.check({ advertiserId, ...check }, TODAY);
+      await unlistened.check({ advertiserId, ...check }, TODAY);
+      expect(queries).toBe(2);
+    });
   });
 
   it('lists and pages clients by filter', async () => {

@@ -2,13 +2,7 @@ import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Pool } from 'pg';
-import {
-  LINK_PERMISSIONS,
-  checkLinkPermission,
-  decodePermissionCursor,
-  listLinkPermissions,
-  todayUtc,
-} from '#read-models';
+import { LINK_PERMISSIONS, decodePermissionCursor, listLinkPermissions, todayUtc } from '#read-models';
 import { Roles } from '../http/auth.guard';
 import { ProblemException } from '../http/problem';
 import { PG_POOL } from '../infrastructure/tokens';
@@ -68,8 +62,8 @@ export class LinkPermissionsController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<LinkCheckDto> {
-    const { position, value } = await this.reads.read(LINK_PERMISSIONS, request, reply, () =>
-      checkLinkPermission(this.pool, query, todayUtc()),
+    const { position, value } = await this.reads.read(LINK_PERMISSIONS, request, reply, (min) =>
+      this.reads.linkPermissions.check(query, todayUtc(), min),
     );
     return { ...value, position };
   }

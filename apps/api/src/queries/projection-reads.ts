@@ -2,8 +2,8 @@ import { Inject, Injectable, applyDecorators, type BeforeApplicationShutdown, ty
 import { ApiHeader, ApiResponse } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Pool } from 'pg';
-import { parsePosition } from '#event-store';
-import { CheckpointWatcher, migrateReadModels, type AtPosition } from '#read-models';
+import { parsePosition, type Position } from '#event-store';
+import { CheckpointWatcher, LinkPermissionCache, migrateReadModels, type AtPosition } from '#read-models';
 import { PG_POOL } from '../infrastructure/tokens';
 import { ProblemException } from '../http/problem';
 
@@ -18,9 +18,12 @@ export const MIN_POSITION_WAIT_MS = 5_000;
 @Injectable()
 export class ProjectionReads implements OnModuleInit, BeforeApplicationShutdown {
   private readonly watcher: CheckpointWatcher;
+  /** Link checks sit on ad serving's hot path: answered from memory, as fresh as a query. */
+  readonly linkPermissions: LinkPermissionCache;
 
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {
     this.watcher = new CheckpointWatcher(pool);
+    this.linkPermissions = new LinkPermissionCache(pool, this.watcher);
   }
 
   /** The tables exist before the first query, whether or not a projector has run yet. */
@@ -36,7 +39,7 @@ export class ProjectionReads implements OnModuleInit, BeforeApplicationShutdown 
     projection: string,
     request: FastifyRequest,
     reply: FastifyReply,
-    query: () => Promise<AtPosition<T>>,
+    query: (min: Position | undefined) => Promise<AtPosition<T>>,
   ): Promise<AtPosition<T>> {
     const min = minPositionOf(request);
     if (min !== undefined) {
@@ -51,7 +54,7 @@ export class ProjectionReads implements OnModuleInit, BeforeApplicationShutdown 
         );
       }
     }
-    const answer = await query();
+    const answer = await query(min);
     void reply.header('x-projection-position', answer.position);
     return answer;
   }

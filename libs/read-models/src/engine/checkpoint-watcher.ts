@@ -1,5 +1,5 @@
 import { Client, type Pool } from 'pg';
-import type { Position } from '#event-store';
+import { START, type Position } from '#event-store';
 import { CHECKPOINT_CHANNEL, readCheckpoint } from './checkpoints';
 
 interface Waiter {
@@ -16,6 +16,11 @@ interface Waiter {
  */
 export class CheckpointWatcher {
   private readonly waiters = new Set<Waiter>();
+  /** The highest position heard per projection since the listener last connected. */
+  private readonly heard = new Map<string, Position>();
+  private following = false;
+  /** Counts the listener's connections: what was heard before one says nothing about after. */
+  private epoch = 0;
   private listener: Client | undefined;
   private listening: Promise<void> | undefined;
   private closed = false;
@@ -59,6 +64,20 @@ export class CheckpointWatcher {
     }
   }
 
+  /**
+   * The highest checkpoint of `name` announced since the listener connected, or undefined while it
+   * is not connected (announcements may then be missed): what an in-memory copy of a read model
+   * must have caught up with to be as fresh as a query, in a copy refreshed during the same `epoch`
+   * of the listener. Starts the listener when it is not running.
+   */
+  announced(name: string): { readonly position: Position; readonly epoch: number } | undefined {
+    if (!this.following) {
+      void this.listen().catch(() => undefined);
+      return undefined;
+    }
+    return { position: this.heard.get(name) ?? START, epoch: this.epoch };
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const listener = this.listener;
@@ -79,6 +98,8 @@ export class CheckpointWatcher {
     const client = new Client(this.pool.options);
     const drop = (): void => {
       if (this.listener !== client) return;
+      this.following = false;
+      this.heard.clear();
       this.listener = undefined;
       this.listening = undefined;
       void client.end().catch(() => undefined);
@@ -89,6 +110,7 @@ export class CheckpointWatcher {
       const [name, text] = (message.payload ?? '').split(' ');
       if (name === undefined || text === undefined || !/^[0-9]+$/.test(text)) return;
       const position = BigInt(text);
+      if (position > (this.heard.get(name) ?? START)) this.heard.set(name, position);
       for (const waiter of this.waiters) {
         if (waiter.name === name && position >= waiter.min) waiter.resolve(position);
       }
@@ -97,6 +119,10 @@ export class CheckpointWatcher {
     try {
       await client.connect();
       await client.query(`LISTEN ${CHECKPOINT_CHANNEL}`);
+      if (this.listener === client) {
+        this.epoch++;
+        this.following = true;
+      }
     } catch (error) {
       drop();
       throw error;

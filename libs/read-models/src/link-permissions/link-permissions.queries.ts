@@ -169,6 +169,33 @@ const CHECK_SQL = `
   LEFT JOIN link_permissions p ON p.advertiser_id = $1 AND p.platform = $2 AND p.category = $3
   ORDER BY p.contract_id`;
 
+export interface LinkCheckKey {
+  readonly advertiserId: string;
+  readonly platform: string;
+  readonly category: string;
+}
+
+export interface LinkCheckQuestion extends LinkCheckKey {
+  readonly url: string;
+}
+
+/** The permission rows covering one key, and the checkpoint they are current at (one snapshot). */
+export interface CoveringPermissions {
+  readonly position: string;
+  readonly records: readonly PermissionRecord[];
+}
+
+export const coveringPermissions = async (pool: Pool, key: LinkCheckKey): Promise<CoveringPermissions> => {
+  const { rows } = await pool.query<PermissionRecord & { checkpoint: string }>({
+    name: 'link_permission_check',
+    text: CHECK_SQL,
+    values: [key.advertiserId, key.platform, key.category],
+  });
+  const position = rows[0]!.checkpoint;
+  const records = rows[0]!.contract_id === null ? [] : rows.map(({ checkpoint: _, ...record }) => record);
+  return { position, records };
+};
+
 /**
  * May `advertiserId` link to `url` on `platform` for `category` today? Allowed when one of the
  * advertiser's contracts allows that platform and category today and the URL is one the platform's
@@ -176,16 +203,15 @@ const CHECK_SQL = `
  */
 export const checkLinkPermission = async (
   pool: Pool,
-  question: { advertiserId: string; platform: string; category: string; url: string },
+  question: LinkCheckQuestion,
   today: string,
-): Promise<AtPosition<LinkCheck>> => {
-  const { rows } = await pool.query<PermissionRecord & { checkpoint: string }>({
-    name: 'link_permission_check',
-    text: CHECK_SQL,
-    values: [question.advertiserId, question.platform, question.category],
-  });
-  const position = rows[0]!.checkpoint;
-  const records = rows[0]!.contract_id === null ? [] : rows;
+): Promise<AtPosition<LinkCheck>> => answerLinkCheck(await coveringPermissions(pool, question), question, today);
+
+export const answerLinkCheck = (
+  { position, records }: CoveringPermissions,
+  question: LinkCheckQuestion,
+  today: string,
+): AtPosition<LinkCheck> => {
   const views = records.map((record) => viewOf(record, today));
   const contracts = views.map(({ contractId, allowed, reasons }) => ({ contractId, allowed, reasons }));
   if (views.length === 0) {
