@@ -14,6 +14,8 @@ import { findKaClient, listKaClients } from './ka-clients/ka-clients.queries';
 import { KA_CLIENTS, kaClientsProjection } from './ka-clients/ka-clients.projection';
 import { LINK_PERMISSIONS, linkPermissionsProjection } from './link-permissions/link-permissions.projection';
 import { LinkPermissionCache } from './link-permissions/link-permission-cache';
+import { CampaignServingAnswers } from './serving/campaign-serving';
+import { WORK_LISTS } from './work-lists/work-lists.projection';
 import { checkLinkPermission, listLinkPermissions } from './link-permissions/link-permissions.queries';
 import { BATCH_GRAINED_TABLES } from './link-permissions/link-permission-changes';
 import { READ_MODELS, migrateReadModels } from './read-models';
@@ -364,6 +366,44 @@ describe('read-model projections on PostgreSQL', () => {
       const answer = await cached(advertiserId);
       expect(answer.value.allowed).toBe(true);
       expect(answer.value).toEqual((await queried(advertiserId)).value);
+    });
+
+    it('given a campaign answered from memory, when it is created, goes live and loses its category, then the serving answer follows', async () => {
+      const advertiserId = randomUUID();
+      const contractId = randomUUID();
+      const campaignId = randomUUID();
+      const answers = new CampaignServingAnswers(cachePool, cacheWatcher, cache);
+      const serving = async () => {
+        await caughtUp(WORK_LISTS);
+        await caughtUp(LINK_PERMISSIONS);
+        while (cacheWatcher.announced(WORK_LISTS) === undefined) await new Promise((r) => setTimeout(r, 10));
+        return answers.answer(campaignId, new Date('2026-06-15T12:00:00Z'), lastWritten);
+      };
+      await write(...allowedClient(advertiserId, contractId));
+      expect((await serving()).value).toBeUndefined();
+
+      await write(
+        events.budgetAllocated(contractId, campaignId, '500000'),
+        events.campaignCreated(campaignId, contractId, advertiserId, 'beauty', '500000', {
+          platform: 'taobao',
+          url: 'https://item.taobao.com/1',
+        }),
+      );
+      expect((await serving()).value).toMatchObject({ status: 'Draft', serve: false, linkAllowed: true });
+
+      await write(
+        events.campaignSubmitted(campaignId),
+        events.campaignApproved(campaignId),
+        events.campaignLaunched(campaignId),
+      );
+      const live = await serving();
+      expect(live.value).toMatchObject({ status: 'Live', serve: true, reasons: [] });
+      expect(BigInt(live.position)).toBeGreaterThanOrEqual(lastWritten);
+
+      await write(events.categoryRevoked(advertiserId, 'beauty'));
+      const revoked = (await serving()).value!;
+      expect(revoked).toMatchObject({ serve: false, linkAllowed: false });
+      expect(revoked.reasons).toContain('CATEGORY_REVOKED');
     });
 
     it('given the listener is down, when checked, then every check queries', async () => {

@@ -1,4 +1,4 @@
-import { Controller, Get, Headers, Inject, Param, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Param, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiHeader,
@@ -9,13 +9,11 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Pool } from 'pg';
 import { parsePosition } from '#event-store';
-import { LINK_PERMISSIONS, WORK_LISTS, campaignServing } from '#read-models';
+import { LINK_PERMISSIONS, WORK_LISTS } from '#read-models';
 import { Roles } from '../http/auth.guard';
 import { UuidPipe } from '../http/pipes';
 import { ProblemException } from '../http/problem';
-import { PG_POOL } from '../infrastructure/tokens';
 import { LinkPermissionFeed } from './change-feed';
 import { CampaignServingDto, ChangeFeedQueryDto, PermissionChangePageDto } from './change-feed.dto';
 import { PROJECTION_POSITION_HEADER, ProjectionQuery, ProjectionReads } from './projection-reads';
@@ -27,7 +25,6 @@ const DOWNSTREAM = ['service', 'compliance', 'sales', 'finance_auditor'] as cons
 @Controller('v1')
 export class ChangeFeedsController {
   constructor(
-    @Inject(PG_POOL) private readonly pool: Pool,
     private readonly reads: ProjectionReads,
     private readonly feed: LinkPermissionFeed,
   ) {}
@@ -83,7 +80,7 @@ export class ChangeFeedsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CampaignServingDto> {
     const { position, value } = await this.reads.read(LINK_PERMISSIONS, request, reply, () =>
-      this.reads.read(WORK_LISTS, request, reply, () => campaignServing(this.pool, campaignId, new Date())),
+      this.reads.read(WORK_LISTS, request, reply, (min) => this.reads.serving.answer(campaignId, new Date(), min)),
     );
     if (value === undefined) {
       throw new ProblemException(404, 'CAMPAIGN_NOT_FOUND', `there is no campaign ${campaignId} in the read model`);

@@ -3,7 +3,13 @@ import { ApiHeader, ApiResponse } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Pool } from 'pg';
 import { parsePosition, type Position } from '#event-store';
-import { CheckpointWatcher, LinkPermissionCache, migrateReadModels, type AtPosition } from '#read-models';
+import {
+  CampaignServingAnswers,
+  CheckpointWatcher,
+  LinkPermissionCache,
+  migrateReadModels,
+  type AtPosition,
+} from '#read-models';
 import { PG_POOL } from '../infrastructure/tokens';
 import { ProblemException } from '../http/problem';
 
@@ -18,12 +24,14 @@ export const MIN_POSITION_WAIT_MS = 5_000;
 @Injectable()
 export class ProjectionReads implements OnModuleInit, BeforeApplicationShutdown {
   private readonly watcher: CheckpointWatcher;
-  /** Link checks sit on ad serving's hot path: answered from memory, as fresh as a query. */
+  /** Link checks and serving answers sit on ad serving's hot path: answered from memory, as fresh as a query. */
   readonly linkPermissions: LinkPermissionCache;
+  readonly serving: CampaignServingAnswers;
 
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {
     this.watcher = new CheckpointWatcher(pool);
     this.linkPermissions = new LinkPermissionCache(pool, this.watcher);
+    this.serving = new CampaignServingAnswers(pool, this.watcher, this.linkPermissions);
   }
 
   /** The tables exist before the first query, whether or not a projector has run yet. */

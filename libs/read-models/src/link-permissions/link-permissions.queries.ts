@@ -13,7 +13,7 @@ export interface LinkPermissionFilters {
   readonly allowed?: boolean;
 }
 
-interface PermissionRecord {
+export interface PermissionRecord {
   advertiser_id: string;
   contract_id: string;
   platform: string;

@@ -1,6 +1,11 @@
 import type { Pool } from 'pg';
 import { linkTargetAllowed, type CampaignStatus } from '#domain';
+import type { Position } from '#event-store';
+import type { CheckpointWatcher } from '../engine/checkpoint-watcher';
+import { FollowingCache, type FollowingCacheOptions } from '../engine/following-cache';
 import type { AtPosition } from '../ka-clients/ka-clients.queries';
+import type { LinkPermissionCache } from '../link-permissions/link-permission-cache';
+import { WORK_LISTS } from '../work-lists/work-lists.projection';
 import { DENY_REASONS, todayUtc, verdictOn, type DenyReason } from '../link-permissions/permissions';
 
 /** Why a campaign may not serve (or not link out) now, in the order they are reported. */
@@ -38,15 +43,21 @@ export interface CampaignServing {
   readonly licenceRef: string | null;
 }
 
-interface ServingRecord {
-  position: string;
+/** The work_lists row of a campaign, as the serving answer needs it. */
+interface CampaignRow {
   status: CampaignStatus;
+  advertiser_id: string;
+  contract_id: string;
+  category: string;
   budget_minor: string;
   spent_minor: string;
   starts_at: Date;
   ends_at: Date;
   platform: string | null;
   link_url: string | null;
+}
+
+interface ServingRecord extends CampaignRow {
   has_permission: boolean;
   reasons: DenyReason[] | null;
   allowed_domains: string[] | null;
@@ -58,23 +69,15 @@ interface ServingRecord {
 }
 
 /*
- * One indexed row of each read model, by primary key, in one named statement (planned once per
- * connection): the campaign from work_lists, its link permission from link_permissions. The
- * position is the lower of the two checkpoints, so it never claims more than both have applied.
- * Dates travel as text: pg would turn a date into a local-midnight Date.
+ * One indexed row by primary key, in a named statement (planned once per connection), with the
+ * checkpoint from the same snapshot. Dates of the link permission travel as text elsewhere; here
+ * the timestamps are instants, which pg hands over as Dates.
  */
-const SERVING_SQL = `
-  SELECT least(
-      coalesce((SELECT position FROM projection_checkpoints WHERE name = 'work_lists'), 0),
-      coalesce((SELECT position FROM projection_checkpoints WHERE name = 'link_permissions'), 0))::text AS position,
-    c.status, c.budget_minor::text AS budget_minor, c.spent_minor::text AS spent_minor, c.starts_at, c.ends_at,
-    c.platform, c.link_url, p.advertiser_id IS NOT NULL AS has_permission, p.reasons, p.allowed_domains,
-    p.valid_from::text AS valid_from, p.contract_ends_on::text AS contract_ends_on,
-    p.category_valid_until::text AS category_valid_until, p.regulated, p.licence_ref
-  FROM work_campaigns c
-  LEFT JOIN link_permissions p ON p.advertiser_id = c.advertiser_id AND p.platform = c.platform
-    AND p.category = c.category AND p.contract_id = c.contract_id
-  WHERE c.campaign_id = $1`;
+const CAMPAIGN_SQL = `
+  SELECT cp.checkpoint, c.status, c.advertiser_id, c.contract_id, c.category, c.budget_minor::text AS budget_minor,
+    c.spent_minor::text AS spent_minor, c.starts_at, c.ends_at, c.platform, c.link_url
+  FROM (SELECT coalesce((SELECT position::text FROM projection_checkpoints WHERE name = '${WORK_LISTS}'), '0') AS checkpoint) cp
+  LEFT JOIN work_campaigns c ON c.campaign_id = $1`;
 
 const URL_VERDICTS = new Map<string, boolean>();
 const URL_VERDICT_CACHE = 10_000;
@@ -91,27 +94,94 @@ const urlAllowed = (url: string, domains: readonly string[]): boolean => {
   return verdict;
 };
 
-/** The serving answer for one campaign at `now`; undefined when the read model has no such campaign. */
-export const campaignServing = async (
-  pool: Pool,
-  campaignId: string,
-  now: Date,
-): Promise<AtPosition<CampaignServing | undefined>> => {
-  const { rows } = await pool.query<ServingRecord>({
-    name: 'campaign_serving',
-    text: SERVING_SQL,
-    values: [campaignId],
-  });
-  const row = rows[0];
-  if (row === undefined) {
-    const { rows: at } = await pool.query<{ position: string }>({
-      name: 'campaign_serving_position',
-      text: `SELECT coalesce((SELECT position::text FROM projection_checkpoints WHERE name = 'work_lists'), '0') AS position`,
-    });
-    return { position: at[0]!.position, value: undefined };
+const earlier = (a: string, b: string) => (BigInt(a) < BigInt(b) ? a : b);
+
+/**
+ * The serving answer, on ad serving's hot path: the campaign's work_lists row and its link
+ * permission, each kept in memory as fresh as a query (FollowingCache, LinkPermissionCache). The
+ * position is the lower of the two, so it never claims more than both read models have applied.
+ */
+export class CampaignServingAnswers {
+  private readonly campaigns: FollowingCache<CampaignRow | undefined>;
+
+  constructor(
+    pool: Pool,
+    watcher: CheckpointWatcher,
+    private readonly links: LinkPermissionCache,
+    options: FollowingCacheOptions = {},
+  ) {
+    this.campaigns = new FollowingCache(
+      pool,
+      watcher,
+      {
+        projection: WORK_LISTS,
+        changedKeysSql: `
+          SELECT cp.position::text AS checkpoint, cp.version, c.key
+          FROM projection_checkpoints cp
+          LEFT JOIN LATERAL (
+            SELECT ARRAY[campaign_id] AS key FROM work_campaigns
+            WHERE position > $2::numeric AND position <= cp.position LIMIT $3
+          ) c ON TRUE
+          WHERE cp.name = $1`,
+        load: async (from, [campaignId]) => {
+          const { rows } = await from.query<CampaignRow & { checkpoint: string }>({
+            name: 'campaign_serving',
+            text: CAMPAIGN_SQL,
+            values: [campaignId],
+          });
+          const { checkpoint, ...row } = rows[0]!;
+          return { position: checkpoint, value: row.status === null ? undefined : row };
+        },
+      },
+      options,
+    );
   }
-  return { position: row.position, value: servingOf(campaignId, row, now) };
-};
+
+  /**
+   * The serving answer for one campaign at `now`; undefined when the read model has no such
+   * campaign. `min`: both read models have applied at least this position.
+   */
+  async answer(campaignId: string, now: Date, min?: Position): Promise<AtPosition<CampaignServing | undefined>> {
+    const campaign = await this.campaigns.get([campaignId], min);
+    const row = campaign.value;
+    if (row === undefined) return { position: campaign.position, value: undefined };
+    if (row.platform === null) {
+      return { position: campaign.position, value: servingOf(campaignId, withoutPermission(row), now) };
+    }
+    const covering = await this.links.covering(
+      { advertiserId: row.advertiser_id, platform: row.platform, category: row.category },
+      min,
+    );
+    const permission = covering.records.find((record) => record.contract_id === row.contract_id);
+    const record: ServingRecord =
+      permission === undefined
+        ? withoutPermission(row)
+        : {
+            ...row,
+            has_permission: true,
+            reasons: permission.reasons,
+            allowed_domains: permission.allowed_domains,
+            valid_from: permission.valid_from,
+            contract_ends_on: permission.contract_ends_on,
+            category_valid_until: permission.category_valid_until,
+            regulated: permission.regulated,
+            licence_ref: permission.licence_ref,
+          };
+    return { position: earlier(campaign.position, covering.position), value: servingOf(campaignId, record, now) };
+  }
+}
+
+const withoutPermission = (row: CampaignRow): ServingRecord => ({
+  ...row,
+  has_permission: false,
+  reasons: null,
+  allowed_domains: null,
+  valid_from: null,
+  contract_ends_on: null,
+  category_valid_until: null,
+  regulated: null,
+  licence_ref: null,
+});
 
 const servingOf = (campaignId: string, row: ServingRecord, now: Date): CampaignServing => {
   const reasons: ServingReason[] = [];

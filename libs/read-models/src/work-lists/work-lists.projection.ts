@@ -118,6 +118,11 @@ const MIGRATIONS: readonly Migration[] = [
       END $$;
     `,
   },
+  {
+    version: 2,
+    name: 'campaigns by position, for the serving answers kept in memory',
+    sql: `CREATE INDEX ON work_campaigns (position);`,
+  },
 ];
 
 const approvalKey = (advertiserId: string, category: string): string => `${advertiserId}|${category}`;

@@ -1,0 +1,125 @@
+import type { Pool } from 'pg';
+import type { Position } from '#event-store';
+import { LruCache } from './cache';
+import type { CheckpointWatcher } from './checkpoint-watcher';
+
+/** How a read model tells which of its keys changed, and how one key's value loads. */
+export interface FollowedReadModel<V> {
+  /** The projection whose checkpoint the values are current at. */
+  readonly projection: string;
+  /**
+   * One statement, so all comes from one snapshot, with parameters $1 projection name, $2 the
+   * position changes were applied up to, $3 the most keys wanted: a row per key changed after $2 up
+   * to the checkpoint, its parts as the text[] `key`, each row carrying `checkpoint` (text) and
+   * `version` of that projection, or one row with `key` null when none changed; no row when the
+   * projection has no checkpoint yet.
+   */
+  readonly changedKeysSql: string;
+  /** The value of one key and the checkpoint it is current at, from one snapshot. */
+  readonly load: (pool: Pool, key: readonly string[]) => Promise<{ readonly position: string; readonly value: V }>;
+}
+
+/** Keys are arrays of parts (an advertiser, a platform, ...): JSON keeps any two apart. */
+const keyOf = (parts: readonly string[]) => JSON.stringify(parts);
+
+interface Known {
+  /** Changes up to here have been applied to the entries (dropped their keys). */
+  readonly through: Position;
+  /** The projection's version then: another version (a rebuild) may have rewritten any row. */
+  readonly version: number;
+  /** The checkpoint listener's connection the refresh began in. */
+  readonly epoch: number;
+}
+
+export interface FollowingCacheOptions {
+  /** Keys kept; the least recently asked go first. */
+  readonly capacity?: number;
+  /** Beyond this many changed keys since the last refresh, everything is dropped instead of key by key. */
+  readonly maxChangesPerRefresh?: number;
+}
+
+const later = (a: Position, b: Position) => (a > b ? a : b);
+
+/**
+ * Values of a read model kept in memory and as fresh as a query: before it answers from memory, the
+ * cache has applied every change of the read model up to the last checkpoint the projector announced
+ * (and at least up to the caller's `min`, an X-Min-Position), dropping the keys that changed. A value
+ * loaded at checkpoint C is kept only if no change after C can have been applied before it was
+ * stored, so an entry is never older than the changes say. While the announcement listener is down
+ * announcements may be missed: the cache is then bypassed and every read loads. Answers carry the
+ * position they are current at, as a query's would.
+ */
+export class FollowingCache<V> {
+  private readonly entries: LruCache<{ readonly position: string; readonly value: V }>;
+  private readonly maxChanges: number;
+  private known: Known | undefined;
+  private refreshing: Promise<void> | undefined;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly watcher: CheckpointWatcher,
+    private readonly model: FollowedReadModel<V>,
+    options: FollowingCacheOptions = {},
+  ) {
+    this.entries = new LruCache(options.capacity ?? 100_000);
+    this.maxChanges = options.maxChangesPerRefresh ?? 10_000;
+  }
+
+  async get(parts: readonly string[], min?: Position): Promise<{ readonly position: string; readonly value: V }> {
+    const known = await this.current(min);
+    if (known === undefined) return this.model.load(this.pool, parts);
+    const key = keyOf(parts);
+    const cached = this.entries.get(key);
+    if (cached !== undefined) return { ...cached, position: later(BigInt(cached.position), known.through).toString() };
+    const loaded = await this.model.load(this.pool, parts);
+    // A change after `loaded.position` applied meanwhile found no entry to drop: keep only what is
+    // at least as new as everything applied.
+    if (this.known !== undefined && BigInt(loaded.position) >= this.known.through) this.entries.set(key, loaded);
+    return loaded;
+  }
+
+  /** What the entries are current at, once caught up with what was announced; undefined: load instead. */
+  private async current(min: Position | undefined): Promise<Known | undefined> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const announced = this.watcher.announced(this.model.projection);
+      if (announced === undefined) return undefined;
+      const wanted = later(announced.position, min ?? 0n);
+      const known = this.known;
+      if (known !== undefined && known.epoch === announced.epoch && known.through >= wanted) return known;
+      await this.refresh();
+    }
+    return undefined;
+  }
+
+  private refresh(): Promise<void> {
+    this.refreshing ??= this.applyChanges().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  private async applyChanges(): Promise<void> {
+    const epoch = this.watcher.announced(this.model.projection)?.epoch;
+    if (epoch === undefined) return;
+    const after = this.known?.through ?? 0n;
+    const { rows } = await this.pool.query<{ checkpoint: string; version: number; key: string[] | null }>(
+      this.model.changedKeysSql,
+      [this.model.projection, after.toString(), this.maxChanges + 1],
+    );
+    if (rows.length === 0) {
+      // No projector has run yet: nothing to keep, and every key loads at checkpoint 0 anyway.
+      this.entries.clear();
+      this.known = { through: 0n, version: 0, epoch };
+      return;
+    }
+    const checkpoint = BigInt(rows[0]!.checkpoint);
+    const version = rows[0]!.version;
+    const previous = this.known;
+    if (previous === undefined || previous.version !== version || checkpoint < after || rows.length > this.maxChanges) {
+      this.entries.clear();
+    } else {
+      for (const row of rows) if (row.key !== null) this.entries.delete(keyOf(row.key));
+    }
+    this.known = { through: checkpoint, version, epoch };
+  }
+}
