@@ -1,4 +1,4 @@
-import { Logger as NestLogger, ValidationPipe } from '@nestjs/common';
+import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -10,6 +10,7 @@ import { AppModule } from './app.module';
 import { registerAuthentication } from './http/authentication';
 import { logRequests, registerCorrelationId } from './http/correlation';
 import { clientErrorHandler, frameworkErrorHandler } from './http/framework-errors';
+import { ApiValidationPipe } from './http/validation';
 import { HttpDrain } from './http/http-drain';
 import { registerJsonBody } from './http/json-body';
 import { ProblemFilter } from './http/problem.filter';
@@ -55,7 +56,7 @@ export const createApp = async (runtime: Runtime): Promise<NestFastifyApplicatio
   logRequests(fastify, app.get(Logger));
   registerAuthentication(fastify, app.get(TokenVerifier));
   await registerRateLimit(fastify, runtime.config.rateLimit);
-  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  app.useGlobalPipes(new ApiValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new ProblemFilter());
   app.enableShutdownHooks();
 

@@ -5,6 +5,7 @@ export * from './engine/rebuild';
 export * from './engine/lag';
 export * from './engine/checkpoint-watcher';
 export * from './engine/following-cache';
+export { LruCache } from './engine/cache';
 export * from './engine/domain-events';
 export * from './ka-clients/ka-client';
 export * from './ka-clients/ka-clients.projection';

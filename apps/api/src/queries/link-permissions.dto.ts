@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { DENY_REASONS } from '#read-models';
 import { PlainText, SLUG } from '../http/dto';
+import { RememberValidQueries } from '../http/validation';
 import { PageLimit, QueryBoolean, UUID } from './ka-clients.dto';
 
 const CHECK_REASONS = ['NO_CONTRACT', ...DENY_REASONS, 'URL_NOT_ALLOWED'];
@@ -44,6 +45,7 @@ export class LinkPermissionsQueryDto extends PageLimit {
   cursor?: string;
 }
 
+@RememberValidQueries()
 export class LinkCheckQueryDto {
   @ApiProperty({ format: 'uuid' })
   @Matches(UUID, uuidMessage)
