@@ -1,8 +1,7 @@
 import type { Pool } from 'pg';
-import { linkTargetAllowed } from '#domain';
 import type { AtPosition, Page } from '../ka-clients/ka-clients.queries';
 import { LINK_PERMISSIONS } from './link-permissions.projection';
-import { DENY_REASONS, verdictOn, type DenyReason, type LinkPermission } from './permissions';
+import { DENY_REASONS, rememberedLinkTarget, verdictOn, type DenyReason, type LinkPermission } from './permissions';
 
 export interface LinkPermissionFilters {
   readonly advertiserId?: string;
@@ -231,7 +230,7 @@ export const answerLinkCheck = (
     };
   }
   // Every row of one platform carries the same domains: the platform's.
-  const url = linkTargetAllowed(question.url, views[0]!.allowedDomains);
+  const url = rememberedLinkTarget(question.url, views[0]!.allowedDomains);
   const allowing = views
     .filter((view) => view.allowed)
     .sort((a, b) => (a.validUntil < b.validUntil ? 1 : a.validUntil > b.validUntil ? -1 : 0))[0];

@@ -1,3 +1,4 @@
+import { linkTargetAllowed, type LinkTargetVerdict } from '#domain';
 import type {
   AdvertiserInput,
   ApprovalInput,
@@ -161,3 +162,21 @@ export const verdictOn = (
 };
 
 export const todayUtc = (now: Date = new Date()): string => now.toISOString().slice(0, 10);
+
+const LINK_TARGET_VERDICTS = new Map<string, LinkTargetVerdict>();
+const LINK_TARGET_VERDICTS_KEPT = 10_000;
+
+/**
+ * linkTargetAllowed, remembered: ad serving asks about the same URLs and domains over and over, and
+ * the verdict parses a URL. Bounded: past the limit the memory starts afresh.
+ */
+export const rememberedLinkTarget = (url: string, domains: readonly string[]): LinkTargetVerdict => {
+  const key = `${url}\n${domains.join(' ')}`;
+  let verdict = LINK_TARGET_VERDICTS.get(key);
+  if (verdict === undefined) {
+    verdict = linkTargetAllowed(url, domains);
+    if (LINK_TARGET_VERDICTS.size >= LINK_TARGET_VERDICTS_KEPT) LINK_TARGET_VERDICTS.clear();
+    LINK_TARGET_VERDICTS.set(key, verdict);
+  }
+  return verdict;
+};

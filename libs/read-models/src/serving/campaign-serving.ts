@@ -1,12 +1,18 @@
 import type { Pool } from 'pg';
-import { linkTargetAllowed, type CampaignStatus } from '#domain';
+import type { CampaignStatus } from '#domain';
 import type { Position } from '#event-store';
 import type { CheckpointWatcher } from '../engine/checkpoint-watcher';
 import { FollowingCache, type FollowingCacheOptions } from '../engine/following-cache';
 import type { AtPosition } from '../ka-clients/ka-clients.queries';
 import type { LinkPermissionCache } from '../link-permissions/link-permission-cache';
 import { WORK_LISTS } from '../work-lists/work-lists.projection';
-import { DENY_REASONS, todayUtc, verdictOn, type DenyReason } from '../link-permissions/permissions';
+import {
+  DENY_REASONS,
+  rememberedLinkTarget,
+  todayUtc,
+  verdictOn,
+  type DenyReason,
+} from '../link-permissions/permissions';
 
 /** Why a campaign may not serve (or not link out) now, in the order they are reported. */
 export const SERVING_REASONS = [
@@ -78,21 +84,6 @@ const CAMPAIGN_SQL = `
     c.spent_minor::text AS spent_minor, c.starts_at, c.ends_at, c.platform, c.link_url
   FROM (SELECT coalesce((SELECT position::text FROM projection_checkpoints WHERE name = '${WORK_LISTS}'), '0') AS checkpoint) cp
   LEFT JOIN work_campaigns c ON c.campaign_id = $1`;
-
-const URL_VERDICTS = new Map<string, boolean>();
-const URL_VERDICT_CACHE = 10_000;
-
-/** linkTargetAllowed, remembered: a campaign's URL and its platform's domains change rarely, and it parses a URL. */
-const urlAllowed = (url: string, domains: readonly string[]): boolean => {
-  const key = `${url}\n${domains.join(' ')}`;
-  let verdict = URL_VERDICTS.get(key);
-  if (verdict === undefined) {
-    verdict = linkTargetAllowed(url, domains).allowed;
-    if (URL_VERDICTS.size >= URL_VERDICT_CACHE) URL_VERDICTS.clear();
-    URL_VERDICTS.set(key, verdict);
-  }
-  return verdict;
-};
 
 const earlier = (a: string, b: string) => (BigInt(a) < BigInt(b) ? a : b);
 
@@ -208,7 +199,7 @@ const servingOf = (campaignId: string, row: ServingRecord, now: Date): CampaignS
         todayUtc(now),
       );
       reasons.push(...verdict.reasons);
-      const url = urlAllowed(row.link_url, row.allowed_domains!);
+      const url = rememberedLinkTarget(row.link_url, row.allowed_domains!).allowed;
       if (!url) reasons.push('URL_NOT_ALLOWED');
       linkAllowed = verdict.allowed && url;
     }
