@@ -406,6 +406,23 @@ describe('read-model projections on PostgreSQL', () => {
       expect(revoked.reasons).toContain('CATEGORY_REVOKED');
     });
 
+    it('given a damaged row remembered, when a rebuild swaps in a repaired table at the same version, then the repaired row is answered', async () => {
+      const advertiserId = randomUUID();
+      await write(...allowedClient(advertiserId, randomUUID()));
+      await caughtUp(LINK_PERMISSIONS);
+      // Damage no event explains (what an operator rebuilds for), remembered by the cache.
+      await database.pool.query(
+        `UPDATE link_permissions SET allowed = false, reasons = '{LINK_DISABLED}' WHERE advertiser_id = $1`,
+        [advertiserId],
+      );
+      expect((await cached(advertiserId)).value.allowed).toBe(false);
+
+      await rebuild({ pool: database.pool, store, projections: [linkPermissionsProjection] });
+      const repaired = await cached(advertiserId);
+      expect(repaired.value.allowed).toBe(true);
+      expect(repaired.value).toEqual((await queried(advertiserId)).value);
+    });
+
     it('given the listener is down, when checked, then every check queries', async () => {
       const advertiserId = randomUUID();
       await write(...allowedClient(advertiserId, randomUUID()));

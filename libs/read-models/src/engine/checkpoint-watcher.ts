@@ -18,6 +18,8 @@ export class CheckpointWatcher {
   private readonly waiters = new Set<Waiter>();
   /** The highest position heard per projection since the listener last connected. */
   private readonly heard = new Map<string, Position>();
+  /** How many announcements were heard per projection (a rebuild announces a swap even at the same position). */
+  private readonly heardCount = new Map<string, number>();
   private following = false;
   /** Counts the listener's connections: what was heard before one says nothing about after. */
   private epoch = 0;
@@ -70,12 +72,12 @@ export class CheckpointWatcher {
    * must have caught up with to be as fresh as a query, in a copy refreshed during the same `epoch`
    * of the listener. Starts the listener when it is not running.
    */
-  announced(name: string): { readonly position: Position; readonly epoch: number } | undefined {
+  announced(name: string): { readonly position: Position; readonly count: number; readonly epoch: number } | undefined {
     if (!this.following) {
       void this.listen().catch(() => undefined);
       return undefined;
     }
-    return { position: this.heard.get(name) ?? START, epoch: this.epoch };
+    return { position: this.heard.get(name) ?? START, count: this.heardCount.get(name) ?? 0, epoch: this.epoch };
   }
 
   async close(): Promise<void> {
@@ -100,6 +102,7 @@ export class CheckpointWatcher {
       if (this.listener !== client) return;
       this.following = false;
       this.heard.clear();
+      this.heardCount.clear();
       this.listener = undefined;
       this.listening = undefined;
       void client.end().catch(() => undefined);
@@ -111,6 +114,7 @@ export class CheckpointWatcher {
       if (name === undefined || text === undefined || !/^[0-9]+$/.test(text)) return;
       const position = BigInt(text);
       if (position > (this.heard.get(name) ?? START)) this.heard.set(name, position);
+      this.heardCount.set(name, (this.heardCount.get(name) ?? 0) + 1);
       for (const waiter of this.waiters) {
         if (waiter.name === name && position >= waiter.min) waiter.resolve(position);
       }

@@ -11,8 +11,8 @@ export interface FollowedReadModel<V> {
    * One statement, so all comes from one snapshot, with parameters $1 projection name, $2 the
    * position changes were applied up to, $3 the most keys wanted: a row per key changed after $2 up
    * to the checkpoint, its parts as the text[] `key`, each row carrying `checkpoint` (text) and
-   * `version` of that projection, or one row with `key` null when none changed; no row when the
-   * projection has no checkpoint yet.
+   * `version` of that projection and `relation`, the OID (text) of the table the values come from,
+   * or one row with `key` null when none changed; no row when the projection has no checkpoint yet.
    */
   readonly changedKeysSql: string;
   /** The value of one key and the checkpoint it is current at, from one snapshot. */
@@ -27,8 +27,11 @@ interface Known {
   readonly through: Position;
   /** The projection's version then: another version (a rebuild) may have rewritten any row. */
   readonly version: number;
-  /** The checkpoint listener's connection the refresh began in. */
+  /** The values' table then: a rebuild swaps in another table, whose rows may differ without a change. */
+  readonly relation: string | null;
+  /** The checkpoint listener's connection the refresh began in, and how many announcements it had heard then. */
   readonly epoch: number;
+  readonly announcements: number;
 }
 
 export interface FollowingCacheOptions {
@@ -44,10 +47,10 @@ const later = (a: Position, b: Position) => (a > b ? a : b);
  * Values of a read model kept in memory and as fresh as a query: before it answers from memory, the
  * cache has applied every change of the read model up to the last checkpoint the projector announced
  * (and at least up to the caller's `min`, an X-Min-Position), dropping the keys that changed. A value
- * loaded at checkpoint C is kept only if no change after C can have been applied before it was
- * stored, so an entry is never older than the changes say. While the announcement listener is down
- * announcements may be missed: the cache is then bypassed and every read loads. Answers carry the
- * position they are current at, as a query's would.
+ * is kept only if no refresh ran while it loaded, so an entry is never older than the changes say. A
+ * new projection version, a swapped-in table (a rebuild) or too many changes at once drop everything.
+ * While the announcement listener is down announcements may be missed: the cache is then bypassed
+ * and every read loads. Answers carry the position they are current at, as a query's would.
  */
 export class FollowingCache<V> {
   private readonly entries: LruCache<{ readonly position: string; readonly value: V }>;
@@ -72,20 +75,29 @@ export class FollowingCache<V> {
     const cached = this.entries.get(key);
     if (cached !== undefined) return { ...cached, position: later(BigInt(cached.position), known.through).toString() };
     const loaded = await this.model.load(this.pool, parts);
-    // A change after `loaded.position` applied meanwhile found no entry to drop: keep only what is
-    // at least as new as everything applied.
-    if (this.known !== undefined && BigInt(loaded.position) >= this.known.through) this.entries.set(key, loaded);
+    // A refresh meanwhile may have applied a change after `loaded.position` (it found no entry to
+    // drop) or seen the table swapped: keep only a value loaded within one refresh's knowledge.
+    if (this.known === known && BigInt(loaded.position) >= known.through) this.entries.set(key, loaded);
     return loaded;
   }
 
-  /** What the entries are current at, once caught up with what was announced; undefined: load instead. */
+  /**
+   * What the entries are current at, once nothing was announced since the last refresh began (a
+   * batch, a rebuild's swap) and they reach `min`; undefined: load instead.
+   */
   private async current(min: Position | undefined): Promise<Known | undefined> {
     for (let attempt = 0; attempt < 2; attempt++) {
       const announced = this.watcher.announced(this.model.projection);
       if (announced === undefined) return undefined;
-      const wanted = later(announced.position, min ?? 0n);
       const known = this.known;
-      if (known !== undefined && known.epoch === announced.epoch && known.through >= wanted) return known;
+      if (
+        known !== undefined &&
+        known.epoch === announced.epoch &&
+        known.announcements === announced.count &&
+        known.through >= (min ?? 0n)
+      ) {
+        return known;
+      }
       await this.refresh();
     }
     return undefined;
@@ -99,27 +111,36 @@ export class FollowingCache<V> {
   }
 
   private async applyChanges(): Promise<void> {
-    const epoch = this.watcher.announced(this.model.projection)?.epoch;
-    if (epoch === undefined) return;
+    const announced = this.watcher.announced(this.model.projection);
+    if (announced === undefined) return;
+    const { epoch, count: announcements } = announced;
     const after = this.known?.through ?? 0n;
-    const { rows } = await this.pool.query<{ checkpoint: string; version: number; key: string[] | null }>(
-      this.model.changedKeysSql,
-      [this.model.projection, after.toString(), this.maxChanges + 1],
-    );
+    const { rows } = await this.pool.query<{
+      checkpoint: string;
+      version: number;
+      relation: string | null;
+      key: string[] | null;
+    }>(this.model.changedKeysSql, [this.model.projection, after.toString(), this.maxChanges + 1]);
     if (rows.length === 0) {
       // No projector has run yet: nothing to keep, and every key loads at checkpoint 0 anyway.
       this.entries.clear();
-      this.known = { through: 0n, version: 0, epoch };
+      this.known = { through: 0n, version: 0, relation: null, epoch, announcements };
       return;
     }
     const checkpoint = BigInt(rows[0]!.checkpoint);
-    const version = rows[0]!.version;
+    const { version, relation } = rows[0]!;
     const previous = this.known;
-    if (previous === undefined || previous.version !== version || checkpoint < after || rows.length > this.maxChanges) {
+    if (
+      previous === undefined ||
+      previous.version !== version ||
+      previous.relation !== relation ||
+      checkpoint < after ||
+      rows.length > this.maxChanges
+    ) {
       this.entries.clear();
     } else {
       for (const row of rows) if (row.key !== null) this.entries.delete(keyOf(row.key));
     }
-    this.known = { through: checkpoint, version, epoch };
+    this.known = { through: checkpoint, version, relation, epoch, announcements };
   }
 }

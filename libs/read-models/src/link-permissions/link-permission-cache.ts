@@ -29,7 +29,7 @@ export class LinkPermissionCache {
       {
         projection: LINK_PERMISSIONS,
         changedKeysSql: `
-          SELECT cp.position::text AS checkpoint, cp.version, c.key
+          SELECT cp.position::text AS checkpoint, cp.version, to_regclass('link_permissions')::oid::text AS relation, c.key
           FROM projection_checkpoints cp
           LEFT JOIN LATERAL (
             SELECT ARRAY[advertiser_id, platform, category] AS key FROM link_permission_changes

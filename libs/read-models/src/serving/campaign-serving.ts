@@ -107,7 +107,7 @@ export class CampaignServingAnswers {
       {
         projection: WORK_LISTS,
         changedKeysSql: `
-          SELECT cp.position::text AS checkpoint, cp.version, c.key
+          SELECT cp.position::text AS checkpoint, cp.version, to_regclass('work_campaigns')::oid::text AS relation, c.key
           FROM projection_checkpoints cp
           LEFT JOIN LATERAL (
             SELECT ARRAY[campaign_id] AS key FROM work_campaigns
