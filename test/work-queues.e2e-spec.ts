@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { HistoryWriter, events } from '../bench/support/domain-history';
-import { Scheduler, deadlineCommandId } from '#read-models';
+import { Scheduler, deadlineCommandId, pruneLinkPermissionChanges } from '#read-models';
 import { SchedulerCommands } from '#application';
 import { startTestApp, type TestApp } from './support/app';
 
@@ -369,5 +369,25 @@ describe('work queues and downstream feeds over HTTP', () => {
     expect(badCursor.body.code).toBe('INVALID_CURSOR');
     await get('/v1/contracts', cora).query({ status: 'Sleeping' }).expect(400);
     await get('/v1/contracts', cora).query({ minValueMinor: '1.5' }).expect(400);
+  });
+
+  // Last: it prunes the change feed the tests above follow from position 0.
+  it('answers 410 FEED_POSITION_EXPIRED for a position whose changes were pruned, by poll and by event stream', async () => {
+    const { prunedThrough } = await pruneLinkPermissionChanges(t.pool, 0);
+    expect(prunedThrough).toBeGreaterThan(0n);
+
+    const expired = await get('/v1/link-permissions/changes', service).query({ after: '0' }).expect(410);
+    expect(expired.headers['content-type']).toContain('application/problem+json');
+    expect(expired.body).toMatchObject({ status: 410, code: 'FEED_POSITION_EXPIRED' });
+    const stream = await get('/v1/link-permissions/changes', service)
+      .set('accept', 'text/event-stream')
+      .set('last-event-id', '1')
+      .expect(410);
+    expect(stream.body.code).toBe('FEED_POSITION_EXPIRED');
+
+    const fromHorizon = await get('/v1/link-permissions/changes', service)
+      .query({ after: prunedThrough.toString() })
+      .expect(200);
+    expect(fromHorizon.body.changes).toEqual([]);
   });
 });

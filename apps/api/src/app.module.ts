@@ -38,7 +38,10 @@ export class AppModule {
           // Request lines come from a Fastify hook (create-app.ts), once the route and status are known.
           pinoHttp: { level: runtime.config.logLevel, autoLogging: false },
         }),
-        ApplicationModule.forRoot({ run: runtime.config.runProjector }),
+        ApplicationModule.forRoot({
+          run: runtime.config.runProjector,
+          linkFeedRetentionDays: runtime.config.linkFeedRetentionDays,
+        }),
         QueriesModule,
       ],
       controllers: [

@@ -17,7 +17,7 @@ export class ProjectorModule {
         RuntimeModule.forRuntime(runtime),
         CqrsModule.forRoot(),
         LoggerModule.forRoot({ pinoHttp: { level: runtime.config.logLevel, autoLogging: false } }),
-        ApplicationModule.forRoot({ run: true }),
+        ApplicationModule.forRoot({ run: true, linkFeedRetentionDays: runtime.config.linkFeedRetentionDays }),
       ],
     };
   }

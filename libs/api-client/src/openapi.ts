@@ -6721,6 +6721,16 @@ export interface operations {
           'application/problem+json': components['schemas']['ProblemDetails'];
         };
       };
+      /** @description FEED_POSITION_EXPIRED: the changes after this position were pruned (they are kept LINK_FEED_RETENTION_DAYS); read a snapshot again and follow from its X-Projection-Position */
+      410: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'];
+        };
+      };
       429: components['responses']['Problem429'];
       /** @description the read model did not reach X-Min-Position in time */
       503: {

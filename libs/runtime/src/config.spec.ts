@@ -72,4 +72,10 @@ describe('EventStoreDB configuration', () => {
     ).toBe(524_288);
     expect(() => loadConfig({ ...base, EVENTSTORE_MAX_APPEND_BYTES: '1' })).toThrow(/EVENTSTORE_MAX_APPEND_BYTES/);
   });
+
+  it('reads the change feed retention in days, 30 by default, refusing 0', () => {
+    expect(loadConfig(base).linkFeedRetentionDays).toBe(30);
+    expect(loadConfig({ ...base, LINK_FEED_RETENTION_DAYS: '7' }).linkFeedRetentionDays).toBe(7);
+    expect(() => loadConfig({ ...base, LINK_FEED_RETENTION_DAYS: '0' })).toThrow(/LINK_FEED_RETENTION_DAYS/);
+  });
 });

@@ -36,6 +36,8 @@ export interface Config {
   readonly rateLimit: RateLimitSettings;
   /** Whether this process also runs the projections (the projector app always does). */
   readonly runProjector: boolean;
+  /** How long the link-permission change feed keeps a change before the projector prunes it. */
+  readonly linkFeedRetentionDays: number;
   readonly logLevel: LogLevel;
   /** /health/ready reports down when a projection is further behind than this. */
   readonly readyMaxProjectionLagSeconds: number;
@@ -237,6 +239,7 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
       perAddress: integer(env, 'RATE_LIMIT_PER_ADDRESS', 1_200, 1, 100_000_000),
     },
     runProjector: runProjector === undefined ? mode === 'embedded' : runProjector === 'true',
+    linkFeedRetentionDays: integer(env, 'LINK_FEED_RETENTION_DAYS', 30, 1, 3_650),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     readyMaxProjectionLagSeconds: integer(env, 'READY_MAX_PROJECTION_LAG_SECONDS', 60, 1, 86_400),
     auditSigningKey,

@@ -6,11 +6,12 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiProduces,
+  ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parsePosition } from '#event-store';
-import { LINK_PERMISSIONS, WORK_LISTS } from '#read-models';
+import { FeedPositionExpired, LINK_PERMISSIONS, WORK_LISTS } from '#read-models';
 import { Roles } from '../http/auth.guard';
 import { UuidPipe } from '../http/pipes';
 import { ProblemException } from '../http/problem';
@@ -40,6 +41,12 @@ export class ChangeFeedsController {
   @ApiProduces('application/json', 'text/event-stream')
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'event stream: resume after this position' })
   @ApiOkResponse({ type: PermissionChangePageDto })
+  @ApiResponse({
+    status: 410,
+    description:
+      'FEED_POSITION_EXPIRED: the changes after this position were pruned (they are kept LINK_FEED_RETENTION_DAYS); read a snapshot again and follow from its X-Projection-Position',
+    content: { 'application/problem+json': {} },
+  })
   async changes(
     @Query() query: ChangeFeedQueryDto,
     @Headers('accept') accept: string | undefined,
@@ -56,12 +63,21 @@ export class ChangeFeedsController {
     }
     const after = resumeAt ?? BigInt(query.after ?? '0');
     const limit = query.limit ?? 200;
-    if (accept?.includes('text/event-stream')) {
-      await this.feed.stream(after, limit, reply);
-      return;
+    try {
+      if (accept?.includes('text/event-stream')) {
+        await this.feed.stream(after, limit, reply);
+        return;
+      }
+      const page = await this.feed.poll(after, limit, query.waitMs ?? 0);
+      await reply.header('cache-control', 'no-store').send(page);
+    } catch (error) {
+      if (!(error instanceof FeedPositionExpired)) throw error;
+      throw new ProblemException(
+        410,
+        'FEED_POSITION_EXPIRED',
+        `${error.message}: read GET /v1/link-permissions again and follow the changes after its X-Projection-Position`,
+      );
     }
-    const page = await this.feed.poll(after, limit, query.waitMs ?? 0);
-    await reply.header('cache-control', 'no-store').send(page);
   }
 
   @Get('serving/campaigns/:campaignId')

@@ -12,6 +12,7 @@ import {
   READ_MODELS,
   Scheduler,
   cascadeReactor,
+  pruneLinkPermissionChanges,
   schedulerProjection,
   type Projection,
   type RunnerStatus,
@@ -26,7 +27,12 @@ export const PROJECTOR_OPTIONS = Symbol('ProjectorOptions');
 export interface ProjectorOptions {
   /** Whether this process runs the projections and reactors (each stands by until it holds its lock). */
   readonly run: boolean;
+  /** How long the link-permission change feed keeps a change (default 30 days). */
+  readonly linkFeedRetentionDays?: number;
 }
+
+/** How often a projector prunes the change feed; every replica may, the statement is idempotent. */
+const FEED_PRUNE_INTERVAL_MS = 10 * 60_000;
 
 /**
  * Hosts one runner per read model and reactor. Every replica may run it: the advisory locks make
@@ -37,6 +43,7 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
   private readonly logger = new Logger('Projector');
   private readonly runners: ProjectionRunner[] = [];
   private scheduler: Scheduler | undefined;
+  private pruning: NodeJS.Timeout | undefined;
 
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
@@ -61,6 +68,19 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
     // Every replica ticks; a transaction-level advisory lock lets one tick fire at a time.
     this.scheduler = new Scheduler({ pool: this.pool, dispatch: this.scheduled.dispatch, logger: this.logger });
     this.scheduler.start();
+    this.pruning = setInterval(() => void this.pruneFeed(), FEED_PRUNE_INTERVAL_MS);
+    this.pruning.unref();
+  }
+
+  /** Drops link-permission changes older than the retention; downstream readers behind them get 410. */
+  async pruneFeed(): Promise<void> {
+    const retentionSeconds = (this.options.linkFeedRetentionDays ?? 30) * 86_400;
+    try {
+      const { deleted, prunedThrough } = await pruneLinkPermissionChanges(this.pool, retentionSeconds);
+      if (deleted > 0) this.logger.log(`pruned ${deleted} link-permission changes up to position ${prunedThrough}`);
+    } catch (error) {
+      this.logger.warn(`pruning the link-permission change feed failed (${(error as Error).message}); next try later`);
+    }
   }
 
   /** What the runners in this process have done (empty where RUN_PROJECTOR is false). */
@@ -70,6 +90,7 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
 
   /** Before the runtime closes the pool: finish the batches in flight and release the locks. */
   async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.pruning);
     await this.scheduler?.stop();
     await Promise.all(this.runners.map((runner) => runner.stop()));
   }

@@ -13,6 +13,7 @@ export interface FollowedReadModel<V> {
    * to the checkpoint, its parts as the text[] `key`, each row carrying `checkpoint` (text) and
    * `version` of that projection and `relation`, the OID (text) of the table the values come from,
    * or one row with `key` null when none changed; no row when the projection has no checkpoint yet.
+   * A model whose changes are pruned also returns `expired`: true when changes after $2 are gone.
    */
   readonly changedKeysSql: string;
   /** The value of one key and the checkpoint it is current at, from one snapshot. */
@@ -48,9 +49,10 @@ const later = (a: Position, b: Position) => (a > b ? a : b);
  * cache has applied every change of the read model up to the last checkpoint the projector announced
  * (and at least up to the caller's `min`, an X-Min-Position), dropping the keys that changed. A value
  * is kept only if no refresh ran while it loaded, so an entry is never older than the changes say. A
- * new projection version, a swapped-in table (a rebuild) or too many changes at once drop everything.
- * While the announcement listener is down announcements may be missed: the cache is then bypassed
- * and every read loads. Answers carry the position they are current at, as a query's would.
+ * new projection version, a swapped-in table (a rebuild), changes pruned before they were applied or
+ * too many changes at once drop everything. While the announcement listener is down announcements
+ * may be missed: the cache is then bypassed and every read loads. Answers carry the position they
+ * are current at, as a query's would.
  */
 export class FollowingCache<V> {
   private readonly entries: LruCache<{ readonly position: string; readonly value: V }>;
@@ -119,6 +121,7 @@ export class FollowingCache<V> {
       checkpoint: string;
       version: number;
       relation: string | null;
+      expired?: boolean;
       key: string[] | null;
     }>(this.model.changedKeysSql, [this.model.projection, after.toString(), this.maxChanges + 1]);
     if (rows.length === 0) {
@@ -134,6 +137,7 @@ export class FollowingCache<V> {
       previous === undefined ||
       previous.version !== version ||
       previous.relation !== relation ||
+      rows[0]!.expired === true ||
       checkpoint < after ||
       rows.length > this.maxChanges
     ) {

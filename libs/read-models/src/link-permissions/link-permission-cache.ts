@@ -29,7 +29,8 @@ export class LinkPermissionCache {
       {
         projection: LINK_PERMISSIONS,
         changedKeysSql: `
-          SELECT cp.position::text AS checkpoint, cp.version, to_regclass('link_permissions')::oid::text AS relation, c.key
+          SELECT cp.position::text AS checkpoint, cp.version, to_regclass('link_permissions')::oid::text AS relation,
+            $2::numeric < (SELECT pruned_through FROM link_permission_feed_horizon) AS expired, c.key
           FROM projection_checkpoints cp
           LEFT JOIN LATERAL (
             SELECT ARRAY[advertiser_id, platform, category] AS key FROM link_permission_changes

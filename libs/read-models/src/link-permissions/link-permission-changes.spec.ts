@@ -5,7 +5,13 @@ import { createTestDatabase, type TestDatabase } from '../../../../test/support/
 import { CheckpointWatcher } from '../engine/checkpoint-watcher';
 import { migrateProjections } from '../engine/rebuild';
 import { ProjectionRunner } from '../engine/runner';
-import { changeRowsOf, readPermissionChanges, type PermissionChange } from './link-permission-changes';
+import {
+  FeedPositionExpired,
+  changeRowsOf,
+  pruneLinkPermissionChanges,
+  readPermissionChanges,
+  type PermissionChange,
+} from './link-permission-changes';
 import { LINK_PERMISSIONS, linkPermissionsProjection } from './link-permissions.projection';
 
 const key = (advertiser_id: string, platform: string, category = 'beauty') => ({
@@ -178,5 +184,35 @@ describe('link-permission change feed on PostgreSQL', () => {
     expect(first.more).toBe(true);
     expect(first.changes).toEqual(all.filter((change) => change.position === all[0]!.position));
     expect(first.next).toBe(all[0]!.position);
+  });
+
+  // Last: it prunes the feed the tests above read from position 0.
+  it('prunes changes past the retention, refuses positions before the horizon with FeedPositionExpired, and keeps the rest', async () => {
+    const all = (await readPermissionChanges(database.pool, 0n, 100_000)).changes;
+    const cut = all[Math.floor(all.length / 2)]!.position;
+    await database.pool.query(
+      `UPDATE link_permission_changes SET recorded_at = now() - interval '40 days' WHERE position <= $1::numeric`,
+      [cut],
+    );
+
+    // Nothing is old enough for a 60-day retention; a 30-day one takes exactly the old half.
+    expect(await pruneLinkPermissionChanges(database.pool, 60 * 86_400)).toEqual({ deleted: 0, prunedThrough: 0n });
+    const pruned = await pruneLinkPermissionChanges(database.pool, 30 * 86_400);
+    expect(pruned).toEqual({
+      deleted: all.filter((change) => BigInt(change.position) <= BigInt(cut)).length,
+      prunedThrough: BigInt(cut),
+    });
+
+    await expect(readPermissionChanges(database.pool, 0n, 100)).rejects.toBeInstanceOf(FeedPositionExpired);
+    await expect(readPermissionChanges(database.pool, BigInt(cut) - 1n, 100)).rejects.toBeInstanceOf(
+      FeedPositionExpired,
+    );
+    const rest = await readPermissionChanges(database.pool, BigInt(cut), 100_000);
+    expect(rest.changes).toEqual(all.filter((change) => BigInt(change.position) > BigInt(cut)));
+    // Pruning again changes nothing; the horizon never moves back.
+    expect(await pruneLinkPermissionChanges(database.pool, 30 * 86_400)).toEqual({
+      deleted: 0,
+      prunedThrough: BigInt(cut),
+    });
   });
 });

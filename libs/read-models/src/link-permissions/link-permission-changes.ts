@@ -30,7 +30,65 @@ export const LINK_PERMISSION_CHANGES_MIGRATION: Migration = {
   `,
 };
 
+/*
+ * The feed keeps changes for a retention period: each row records when it was written, and a pruner
+ * deletes the old ones and raises the horizon below which the feed no longer answers. The horizon is
+ * not a projection table: a rebuild swaps the changes table (written afresh from the whole log) but
+ * leaves the horizon, so a reader is never served a position the feed once gave up.
+ */
+export const LINK_PERMISSION_FEED_RETENTION_MIGRATION: Migration = {
+  version: 3,
+  name: 'link permission change feed retention',
+  sql: `
+    ALTER TABLE link_permission_changes ADD COLUMN recorded_at timestamptz NOT NULL DEFAULT now();
+    CREATE INDEX ON link_permission_changes (recorded_at);
+    CREATE TABLE link_permission_feed_horizon (
+      singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+      pruned_through numeric(40,0) NOT NULL
+    );
+    INSERT INTO link_permission_feed_horizon (pruned_through) VALUES (0);
+  `,
+};
+
 export const LINK_PERMISSION_CHANGES_TABLE = { name: 'link_permission_changes', key: ['position', 'ordinal'] } as const;
+
+/** A reader asked for changes after a position below the feed's horizon: they were pruned. */
+export class FeedPositionExpired extends Error {
+  constructor(
+    readonly after: Position,
+    readonly prunedThrough: Position,
+  ) {
+    super(`changes up to position ${prunedThrough.toString()} were pruned; ${after.toString()} is before that`);
+    this.name = 'FeedPositionExpired';
+  }
+}
+
+/**
+ * Deletes the changes written longer than `retentionSeconds` ago (and any a rebuild wrote again below
+ * the horizon) and raises the horizon to the last position deleted. Concurrent pruners and the live
+ * runner do not disturb each other: only positions at or below a written-long-ago one go.
+ */
+export const pruneLinkPermissionChanges = async (
+  pool: Pool,
+  retentionSeconds: number,
+): Promise<{ readonly deleted: number; readonly prunedThrough: Position }> => {
+  const { rows } = await pool.query<{ deleted: number; pruned_through: string }>(
+    `WITH horizon AS (
+       SELECT greatest(h.pruned_through, coalesce((
+         SELECT max(position) FROM link_permission_changes WHERE recorded_at < now() - make_interval(secs => $1)
+       ), 0)) AS through
+       FROM link_permission_feed_horizon h
+     ), gone AS (
+       DELETE FROM link_permission_changes c USING horizon WHERE c.position <= horizon.through RETURNING 1
+     ), moved AS (
+       UPDATE link_permission_feed_horizon h SET pruned_through = horizon.through FROM horizon
+       WHERE horizon.through > h.pruned_through RETURNING h.pruned_through
+     )
+     SELECT (SELECT count(*) FROM gone)::integer AS deleted, (SELECT through::text FROM horizon) AS pruned_through`,
+    [retentionSeconds],
+  );
+  return { deleted: rows[0]!.deleted, prunedThrough: BigInt(rows[0]!.pruned_through) };
+};
 
 export interface PermissionKey {
   readonly advertiser_id: string;
@@ -144,6 +202,7 @@ const FEED_SQL = `
     SELECT position FROM link_permission_changes WHERE position > $1::numeric ORDER BY position, ordinal LIMIT $2
   ), bound AS (SELECT max(position) AS upto, count(*) AS n FROM page)
   SELECT coalesce((SELECT position::text FROM projection_checkpoints WHERE name = 'link_permissions'), '0') AS checkpoint,
+    (SELECT pruned_through::text FROM link_permission_feed_horizon) AS pruned_through,
     (SELECT n FROM bound)::integer AS n,
     coalesce((SELECT jsonb_agg(jsonb_build_object('position', c.position::text, 'advertiser_id', c.advertiser_id,
         'contract_id', c.contract_id, 'platform', c.platform, 'category', c.category, 'removed', c.removed,
@@ -151,18 +210,22 @@ const FEED_SQL = `
       FROM link_permission_changes c
       WHERE c.position > $1::numeric AND c.position <= (SELECT upto FROM bound)), '[]'::jsonb) AS rows`;
 
-/** Changes after `after` in position order, at least `limit` rows unless fewer wait (whole positions only). */
+/**
+ * Changes after `after` in position order, at least `limit` rows unless fewer wait (whole positions
+ * only). FeedPositionExpired when `after` is below the feed's horizon.
+ */
 export const readPermissionChanges = async (
   pool: Pool,
   after: Position,
   limit: number,
 ): Promise<PermissionChangePage> => {
-  const { rows } = await pool.query<{ checkpoint: string; n: number; rows: ChangeRecord[] }>({
+  const { rows } = await pool.query<{ checkpoint: string; pruned_through: string; n: number; rows: ChangeRecord[] }>({
     name: 'link_permission_changes_page',
     text: FEED_SQL,
     values: [after.toString(), limit],
   });
-  const { checkpoint, n, rows: records } = rows[0]!;
+  const { checkpoint, pruned_through: prunedThrough, n, rows: records } = rows[0]!;
+  if (after < BigInt(prunedThrough)) throw new FeedPositionExpired(after, BigInt(prunedThrough));
   const changes = records.map((record) => ({
     position: record.position,
     advertiserId: record.advertiser_id,

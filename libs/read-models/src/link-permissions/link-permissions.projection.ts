@@ -22,6 +22,7 @@ import {
 } from './link-inputs';
 import {
   LINK_PERMISSION_CHANGES_MIGRATION,
+  LINK_PERMISSION_FEED_RETENTION_MIGRATION,
   LINK_PERMISSION_CHANGES_TABLE,
   changeRowsOf,
   type PermissionKey,
@@ -100,6 +101,7 @@ const MIGRATIONS: readonly Migration[] = [
     `,
   },
   LINK_PERMISSION_CHANGES_MIGRATION,
+  LINK_PERMISSION_FEED_RETENTION_MIGRATION,
 ];
 
 const approvalKey = (advertiserId: string, category: string): string => `${advertiserId}|${category}`;
