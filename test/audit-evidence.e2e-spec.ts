@@ -323,4 +323,45 @@ describe('audit evidence against a DBA', () => {
         .expect(400);
     });
   });
+
+  // Last: it leaves a stream the store cannot append to.
+  it('refuses a command on a stream with an event forged at its next revision: 500 STREAM_ALTERED_OUTSIDE_STORE, nothing appended', async () => {
+    const approver = await t.as('dana', 'deal_approver');
+    const contractId = randomUUID();
+    await t.http
+      .post('/v1/contracts')
+      .set('authorization', sales)
+      .send({
+        contractId,
+        advertiserId,
+        currency: 'CNY',
+        totalValueMinor: '5000000',
+        startsOn: `${year}-01-01`,
+        endsOn: `${year}-12-31`,
+        categories: ['beauty'],
+        platforms: ['taobao'],
+      })
+      .expect(201);
+    const streamId = `contract-${contractId}`;
+    const [drafted] = await t.stream(streamId);
+    // A row at the stream's next revision, inserted by hand: the stream's head still says revision 0.
+    await asAttacker(
+      `INSERT INTO es_events (stream_id, stream_revision, event_id, type, data, metadata)
+       VALUES ($1, 1, $2, 'ContractSubmitted', $3::jsonb, $4::jsonb)`,
+      [
+        streamId,
+        randomUUID(),
+        JSON.stringify({ contractId }),
+        JSON.stringify({ ...drafted!.metadata, prevHash: drafted!.metadata.hash, hash: 'not-a-hash' }),
+      ],
+    );
+
+    const refused = await t.http.post(`/v1/contracts/${contractId}/submission`).set('authorization', sales).expect(500);
+    expect(refused.headers['content-type']).toContain('application/problem+json');
+    expect(refused.body).toMatchObject({ status: 500, code: 'STREAM_ALTERED_OUTSIDE_STORE' });
+    expect(refused.body.detail).toContain(streamId);
+    await t.http.post(`/v1/contracts/${contractId}/approval`).set('authorization', approver).expect(500);
+    expect((await t.stream(streamId)).map((event) => event.type)).toEqual(['ContractDrafted', 'ContractSubmitted']);
+    expect(await verifyChains(`?stream=${streamId}`)).toMatchObject({ verified: false });
+  });
 });

@@ -241,6 +241,24 @@ export class DuplicateEventIds extends Error {
 }
 
 /** The store cannot be reached; callers may retry later (HTTP 503). */
+/**
+ * The stream already holds an event at a revision its head does not account for: the log was
+ * altered outside the store (a row inserted by hand). Nothing was appended; retrying cannot help
+ * until an operator restores the stream. /v1/audit/verify and the signed checkpoints tell what changed.
+ */
+export class StreamAlteredOutsideStore extends Error {
+  constructor(
+    readonly streamId: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `stream ${streamId} holds an event at a revision its head does not account for: it was altered outside the event store`,
+      options,
+    );
+    this.name = 'StreamAlteredOutsideStore';
+  }
+}
+
 export class EventStoreUnavailable extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

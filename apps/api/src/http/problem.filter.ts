@@ -5,6 +5,7 @@ import { BusinessRuleViolation, DomainError, NotFound, NotPermitted } from '#dom
 import {
   AppendTooLarge,
   DuplicateEventIds,
+  StreamAlteredOutsideStore,
   EventStoreAccessDenied,
   EventStoreUnavailable,
   StreamDeleted,
@@ -88,6 +89,9 @@ const toProblem = (error: unknown): [Problem, Record<string, string>] => {
   }
   if (error instanceof DuplicateEventIds) {
     return [problem(409, { code: 'DUPLICATE_EVENT_IDS', detail: error.message }), {}];
+  }
+  if (error instanceof StreamAlteredOutsideStore) {
+    return [problem(500, { code: 'STREAM_ALTERED_OUTSIDE_STORE', detail: error.message }), {}];
   }
   if (error instanceof StreamDeleted) {
     return [problem(409, { code: 'STREAM_DELETED', detail: error.message }), {}];

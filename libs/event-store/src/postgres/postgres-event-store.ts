@@ -2,6 +2,7 @@ import { Client, type Pool } from 'pg';
 import {
   DuplicateEventIds,
   START,
+  StreamAlteredOutsideStore,
   WrongExpectedRevision,
   type AppendResult,
   type BatchHandler,
@@ -224,9 +225,11 @@ export class PostgresEventStore implements EventStore {
         replayed: false,
       };
     } catch (error) {
-      if ((error as { constraint?: string }).constraint === 'es_events_event_id_key') {
-        return this.settleRejectedAppend(streamId, events, expectedRevision);
-      }
+      const constraint = (error as { constraint?: string }).constraint;
+      if (constraint === 'es_events_event_id_key') return this.settleRejectedAppend(streamId, events, expectedRevision);
+      // The stream row was claimed, so no append of the store's own holds these revisions.
+      if (constraint === 'es_events_stream_revision_key')
+        throw new StreamAlteredOutsideStore(streamId, { cause: error });
       throw asStoreError(error);
     }
   }
@@ -264,13 +267,22 @@ export class PostgresEventStore implements EventStore {
       const last = stored[stored.length - 1]!;
       return { nextExpectedRevision: last.revision, position: last.position, replayed: true };
     }
+    // The head and the stream's last event, from one snapshot: a stream holding events beyond its
+    // head was altered by hand, and no revision a caller can expect will ever be accepted.
     const current = await this.pool
-      .query<{ revision: string }>('SELECT revision::text FROM es_streams WHERE stream_id = $1', [streamId])
+      .query<{ revision: string | null; last: string | null }>(
+        `SELECT (SELECT revision::text FROM es_streams WHERE stream_id = $1) AS revision,
+           (SELECT max(stream_revision)::text FROM es_events WHERE stream_id = $1) AS last`,
+        [streamId],
+      )
       .catch((error: unknown) => {
         throw asStoreError(error);
       });
-    const actual = current.rows[0];
-    throw new WrongExpectedRevision(streamId, expectedRevision, actual ? BigInt(actual.revision) : 'no_stream');
+    const { revision, last } = current.rows[0]!;
+    if (last !== null && (revision === null || BigInt(last) > BigInt(revision))) {
+      throw new StreamAlteredOutsideStore(streamId);
+    }
+    throw new WrongExpectedRevision(streamId, expectedRevision, revision === null ? 'no_stream' : BigInt(revision));
   }
 
   /** Wakes subscribers here at once and those of other processes within NOTIFY_INTERVAL_MS. */
