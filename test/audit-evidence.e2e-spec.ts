@@ -72,6 +72,22 @@ describe('audit evidence against a DBA', () => {
     }
   };
 
+  const draft = (contractId: string) =>
+    t.http
+      .post('/v1/contracts')
+      .set('authorization', sales)
+      .send({
+        contractId,
+        advertiserId,
+        currency: 'CNY',
+        totalValueMinor: '5000000',
+        startsOn: `${year}-01-01`,
+        endsOn: `${year}-12-31`,
+        categories: ['beauty'],
+        platforms: ['taobao'],
+      })
+      .expect(201);
+
   beforeAll(async () => {
     t = await startTestApp({ AUDIT_SIGNING_KEY: signingKey });
     const [compliance, approver] = await Promise.all([t.as('cora', 'compliance'), t.as('dana', 'deal_approver')]);
@@ -89,20 +105,7 @@ describe('audit evidence against a DBA', () => {
       .expect(200);
     let last = 0n;
     for (const contractId of Object.values(contracts)) {
-      await t.http
-        .post('/v1/contracts')
-        .set('authorization', sales)
-        .send({
-          contractId,
-          advertiserId,
-          currency: 'CNY',
-          totalValueMinor: '5000000',
-          startsOn: `${year}-01-01`,
-          endsOn: `${year}-12-31`,
-          categories: ['beauty'],
-          platforms: ['taobao'],
-        })
-        .expect(201);
+      await draft(contractId);
       await t.http.post(`/v1/contracts/${contractId}/submission`).set('authorization', sales).expect(200);
       await t.http.post(`/v1/contracts/${contractId}/approval`).set('authorization', approver).expect(200);
       const signed = await t.http.post(`/v1/contracts/${contractId}/signature`).set('authorization', sales).expect(200);
@@ -328,20 +331,7 @@ describe('audit evidence against a DBA', () => {
   it('refuses a command on a stream with an event forged at its next revision: 500 STREAM_ALTERED_OUTSIDE_STORE, nothing appended', async () => {
     const approver = await t.as('dana', 'deal_approver');
     const contractId = randomUUID();
-    await t.http
-      .post('/v1/contracts')
-      .set('authorization', sales)
-      .send({
-        contractId,
-        advertiserId,
-        currency: 'CNY',
-        totalValueMinor: '5000000',
-        startsOn: `${year}-01-01`,
-        endsOn: `${year}-12-31`,
-        categories: ['beauty'],
-        platforms: ['taobao'],
-      })
-      .expect(201);
+    await draft(contractId);
     const streamId = `contract-${contractId}`;
     const [drafted] = await t.stream(streamId);
     // A row at the stream's next revision, inserted by hand: the stream's head still says revision 0.
