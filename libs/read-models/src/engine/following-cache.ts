@@ -7,15 +7,15 @@ import type { CheckpointWatcher } from './checkpoint-watcher';
 export interface FollowedReadModel<V> {
   /** The projection whose checkpoint the values are current at. */
   readonly projection: string;
+  /** The table the values are read from: a rebuild swaps in another one (another OID). */
+  readonly table: string;
   /**
-   * One statement, so all comes from one snapshot, with parameters $1 projection name, $2 the
-   * position changes were applied up to, $3 the most keys wanted: a row per key changed after $2 up
-   * to the checkpoint, its parts as the text[] `key`, each row carrying `checkpoint` (text) and
-   * `version` of that projection and `relation`, the OID (text) of the table the values come from,
-   * or one row with `key` null when none changed; no row when the projection has no checkpoint yet.
-   * A model whose changes are pruned also returns `expired`: true when changes after $2 are gone.
+   * Where changes are listed: a table with a `position` column (indexed) and the columns that make
+   * up a key; each row at a position after what the cache applied drops that key.
    */
-  readonly changedKeysSql: string;
+  readonly changes: { readonly table: string; readonly key: readonly string[] };
+  /** For changes that are pruned: a scalar query of the position up to which they are gone. */
+  readonly prunedThroughSql?: string;
   /** The value of one key and the checkpoint it is current at, from one snapshot. */
   readonly load: (pool: Pool, key: readonly string[]) => Promise<{ readonly position: string; readonly value: V }>;
 }
@@ -57,6 +57,12 @@ const later = (a: Position, b: Position) => (a > b ? a : b);
 export class FollowingCache<V> {
   private readonly entries: LruCache<{ readonly position: string; readonly value: V }>;
   private readonly maxChanges: number;
+  /**
+   * One statement, so all comes from one snapshot: the checkpoint, version and table of the
+   * projection and the keys changed after $2 up to the checkpoint (at most $3), or one row with a
+   * null key when none changed; no row when the projection has no checkpoint yet.
+   */
+  private readonly changedKeysSql: string;
   private known: Known | undefined;
   private refreshing: Promise<void> | undefined;
 
@@ -68,6 +74,16 @@ export class FollowingCache<V> {
   ) {
     this.entries = new LruCache(options.capacity ?? 100_000);
     this.maxChanges = options.maxChangesPerRefresh ?? 10_000;
+    const { table, changes, prunedThroughSql } = model;
+    this.changedKeysSql = `
+      SELECT cp.position::text AS checkpoint, cp.version, to_regclass('${table}')::oid::text AS relation,
+        ${prunedThroughSql === undefined ? 'false' : `$2::numeric < (${prunedThroughSql})`} AS expired, c.key
+      FROM projection_checkpoints cp
+      LEFT JOIN LATERAL (
+        SELECT ARRAY[${changes.key.join(', ')}] AS key FROM ${changes.table}
+        WHERE position > $2::numeric AND position <= cp.position LIMIT $3
+      ) c ON TRUE
+      WHERE cp.name = $1`;
   }
 
   async get(parts: readonly string[], min?: Position): Promise<{ readonly position: string; readonly value: V }> {
@@ -121,9 +137,9 @@ export class FollowingCache<V> {
       checkpoint: string;
       version: number;
       relation: string | null;
-      expired?: boolean;
+      expired: boolean;
       key: string[] | null;
-    }>(this.model.changedKeysSql, [this.model.projection, after.toString(), this.maxChanges + 1]);
+    }>(this.changedKeysSql, [this.model.projection, after.toString(), this.maxChanges + 1]);
     if (rows.length === 0) {
       // No projector has run yet: nothing to keep, and every key loads at checkpoint 0 anyway.
       this.entries.clear();
@@ -137,7 +153,7 @@ export class FollowingCache<V> {
       previous === undefined ||
       previous.version !== version ||
       previous.relation !== relation ||
-      rows[0]!.expired === true ||
+      rows[0]!.expired ||
       checkpoint < after ||
       rows.length > this.maxChanges
     ) {

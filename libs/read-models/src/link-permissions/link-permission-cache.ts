@@ -28,15 +28,9 @@ export class LinkPermissionCache {
       watcher,
       {
         projection: LINK_PERMISSIONS,
-        changedKeysSql: `
-          SELECT cp.position::text AS checkpoint, cp.version, to_regclass('link_permissions')::oid::text AS relation,
-            $2::numeric < (SELECT pruned_through FROM link_permission_feed_horizon) AS expired, c.key
-          FROM projection_checkpoints cp
-          LEFT JOIN LATERAL (
-            SELECT ARRAY[advertiser_id, platform, category] AS key FROM link_permission_changes
-            WHERE position > $2::numeric AND position <= cp.position LIMIT $3
-          ) c ON TRUE
-          WHERE cp.name = $1`,
+        table: 'link_permissions',
+        changes: { table: 'link_permission_changes', key: ['advertiser_id', 'platform', 'category'] },
+        prunedThroughSql: 'SELECT pruned_through FROM link_permission_feed_horizon',
         load: async (from, [advertiserId, platform, category]) => {
           const { position, records } = await coveringPermissions(from, {
             advertiserId: advertiserId!,

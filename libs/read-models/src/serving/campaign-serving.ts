@@ -106,14 +106,8 @@ export class CampaignServingAnswers {
       watcher,
       {
         projection: WORK_LISTS,
-        changedKeysSql: `
-          SELECT cp.position::text AS checkpoint, cp.version, to_regclass('work_campaigns')::oid::text AS relation, c.key
-          FROM projection_checkpoints cp
-          LEFT JOIN LATERAL (
-            SELECT ARRAY[campaign_id] AS key FROM work_campaigns
-            WHERE position > $2::numeric AND position <= cp.position LIMIT $3
-          ) c ON TRUE
-          WHERE cp.name = $1`,
+        table: 'work_campaigns',
+        changes: { table: 'work_campaigns', key: ['campaign_id'] },
         load: async (from, [campaignId]) => {
           const { rows } = await from.query<CampaignRow & { checkpoint: string }>({
             name: 'campaign_serving',
