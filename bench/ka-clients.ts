@@ -12,7 +12,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client, Pool } from 'pg';
 import type { RecordedEvent } from '#event-store';
-import { kaClientsProjection, migrateProjections, type BatchApplier } from '#read-models';
+import { kaClientsProjection, migrateProjections, upsertAll, type BatchApplier } from '#read-models';
 import { events, type PlannedEvent } from './support/domain-history';
 
 const SERVER = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -73,11 +73,11 @@ const main = async (): Promise<void> => {
   try {
     await migrateProjections(pool, [kaClientsProjection]);
     const client = await pool.connect();
-    /** Milliseconds the applier took, without BEGIN and COMMIT (whose fsync the machine's disk sets). */
+    /** Milliseconds the applier and its writes took, without BEGIN and COMMIT (whose fsync the machine's disk sets). */
     const inTransaction = async (apply: BatchApplier, batch: readonly RecordedEvent[]): Promise<number> => {
       await client.query('BEGIN');
       const started = process.hrtime.bigint();
-      await apply(client, batch);
+      await upsertAll(client, await apply(client, batch));
       const millis = Number(process.hrtime.bigint() - started) / 1e6;
       await client.query('COMMIT');
       return millis;

@@ -1,4 +1,5 @@
 export * from './engine/projection';
+export { upsertAll, type RowWrite } from './engine/rows';
 export * from './engine/checkpoints';
 export * from './engine/runner';
 export * from './engine/rebuild';

@@ -17,7 +17,11 @@ import { LinkPermissionCache } from './link-permissions/link-permission-cache';
 import { CampaignServingAnswers } from './serving/campaign-serving';
 import { WORK_LISTS } from './work-lists/work-lists.projection';
 import { checkLinkPermission, listLinkPermissions } from './link-permissions/link-permissions.queries';
-import { BATCH_GRAINED_TABLES, pruneLinkPermissionChanges } from './link-permissions/link-permission-changes';
+import {
+  BATCH_GRAINED_TABLES,
+  pruneLinkPermissionChanges,
+  readPermissionChanges,
+} from './link-permissions/link-permission-changes';
 import { READ_MODELS, migrateReadModels } from './read-models';
 
 const TODAY = '2026-06-15';
@@ -264,6 +268,53 @@ describe('read-model projections on PostgreSQL', () => {
       const uncovered = await checkLinkPermission(database.pool, { advertiserId, ...check, category: 'home' }, TODAY);
       expect(uncovered.value).toMatchObject({ allowed: false, reasons: ['NO_CONTRACT'] });
     });
+  });
+
+  it('deletes the permissions an amendment drops and a category no longer link-eligible, and the feed records the removals', async () => {
+    const advertiserId = randomUUID();
+    const contractId = randomUUID();
+    const keysOf = async () =>
+      (
+        await database.pool.query<{ platform: string; category: string }>(
+          'SELECT platform, category FROM link_permissions WHERE contract_id = $1 ORDER BY platform, category',
+          [contractId],
+        )
+      ).rows;
+    const before = await write(...allowedClient(advertiserId, contractId), events.categoryEligible('garden'));
+    await caughtUp(LINK_PERMISSIONS);
+    expect(await keysOf()).toEqual([
+      { platform: 'jd', category: 'beauty' },
+      { platform: 'jd', category: 'food' },
+      { platform: 'taobao', category: 'beauty' },
+      { platform: 'taobao', category: 'food' },
+    ]);
+    const amended = await write(
+      events.amendmentApproved(contractId, 2, {
+        categories: ['beauty'],
+        platforms: ['taobao', 'jd'],
+        totalValueMinor: '100000000',
+        startsOn: '2026-01-01',
+        endsOn: '2026-12-31',
+        currency: 'CNY',
+      }),
+    );
+    await write(events.categoryNotEligible('garden'));
+    await caughtUp(LINK_PERMISSIONS);
+    expect(await keysOf()).toEqual([
+      { platform: 'jd', category: 'beauty' },
+      { platform: 'taobao', category: 'beauty' },
+    ]);
+    const { rows: eligible } = await database.pool.query(
+      "SELECT category FROM link_eligible_categories WHERE category = 'garden'",
+    );
+    expect(eligible).toEqual([]);
+    const { changes } = await readPermissionChanges(database.pool, before, 1_000);
+    const removals = changes.filter((change) => change.contractId === contractId && change.removed);
+    expect(removals.map(({ platform, category, permission }) => ({ platform, category, permission }))).toEqual([
+      { platform: 'jd', category: 'food', permission: null },
+      { platform: 'taobao', category: 'food', permission: null },
+    ]);
+    expect(new Set(removals.map((change) => BigInt(change.position)))).toEqual(new Set([amended]));
   });
 
   it('flips a permission to denied in the same batch that applies the revocation', async () => {
@@ -513,14 +564,14 @@ describe('read-model projections on PostgreSQL', () => {
         return async (client: ClientBase, batch: readonly RecordedEvent[]) => {
           entered();
           await gate;
-          await apply(client, batch);
+          return apply(client, batch);
         };
       },
     };
     const zombie = startRunner(gated);
     await write(events.spendReported(campaignId, '700', 0));
     await inBatch;
-    // The zombie's lock connection dies; its batch transaction, parked in the gate, does not.
+    // The zombie's lock connection dies; its batch, parked in the gate, goes on.
     const key = BigInt.asUintN(64, BigInt(lockKeyOf(KA_CLIENTS)));
     await database.pool.query(
       `SELECT pg_terminate_backend(pid) FROM pg_locks
@@ -532,7 +583,7 @@ describe('read-model projections on PostgreSQL', () => {
     startRunner(kaClientsProjection);
     await caughtUp(KA_CLIENTS);
     release();
-    // Its batch over (rolled back, as the checkpoint had moved), the zombie queues for the lock again.
+    // Its batch over (nothing written, as the checkpoint had moved), the zombie queues for the lock again.
     await waitUntil(async () => zombie.status().state === 'standby');
     await zombie.stop();
     const { value: client } = await findKaClient(database.pool, advertiserId);

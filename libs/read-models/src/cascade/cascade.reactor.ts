@@ -2,7 +2,7 @@ import type { ClientBase } from 'pg';
 import type { EventStore, Migration, RecordedEvent } from '#event-store';
 import type { DomainEvent } from '../engine/domain-events';
 import { silentLogger, type BatchApplier, type Projection, type ProjectorLogger } from '../engine/projection';
-import { upsertAll, type RowWrite } from '../engine/rows';
+import type { RowWrite } from '../engine/rows';
 import {
   CASCADE_EVENTS,
   cascadeSubjectOf,
@@ -301,7 +301,7 @@ export const cascadeReactor = (options: CascadeReactorOptions): Projection => {
       }
       state.apply(event);
     }
-    await upsertAll(client, [...state.changes(), { table: 'cascade_reactions', key: ['command_id'], rows: decisions }]);
+    return [...state.changes(), { table: 'cascade_reactions', key: ['command_id'], rows: decisions }];
   };
 
   return {

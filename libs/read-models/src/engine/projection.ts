@@ -1,6 +1,7 @@
 import type { ClientBase } from 'pg';
 import type { Migration, RecordedEvent } from '#event-store';
 import type { EventInterest } from './domain-events';
+import type { RowWrite } from './rows';
 
 /**
  * A read model (or a reactor's own state) fed from the global log. The runner calls `apply` inside
@@ -26,6 +27,12 @@ export interface Projection {
   /** Every table the projection writes, each with the columns that order it for a checksum. */
   readonly tables: readonly ProjectionTable[];
   /**
+   * True when the applier also writes through the client (statements whose effect the batch's
+   * later steps read back): the runner then opens a transaction for the batch. Otherwise the
+   * applier only reads, and what it returns is committed with the checkpoint in one statement.
+   */
+  readonly writesThroughClient?: boolean;
+  /**
    * A fresh applier for one run of consecutive batches. It may keep what it read and wrote between
    * batches (only the lock holder or a rebuild writes these tables), so the runner replaces it
    * after any batch that did not commit.
@@ -34,10 +41,11 @@ export interface Projection {
 }
 
 /**
- * Applies consecutive events in log order, inside the caller's transaction. Unqualified table
- * names only: a rebuild points the search_path at shadow tables and runs the same code.
+ * Applies consecutive events in log order: reads through `client` what it needs and returns the
+ * rows to write, which the caller commits atomically with the checkpoint. Unqualified table names
+ * only: a rebuild points the search_path at shadow tables and runs the same code.
  */
-export type BatchApplier = (client: ClientBase, events: readonly RecordedEvent[]) => Promise<void>;
+export type BatchApplier = (client: ClientBase, events: readonly RecordedEvent[]) => Promise<readonly RowWrite[]>;
 
 export interface ProjectionTable {
   readonly name: string;

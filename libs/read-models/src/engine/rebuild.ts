@@ -3,6 +3,7 @@ import type { Pool, PoolClient } from 'pg';
 import { START, connectGuarded, migrate, streamAllOf, type EventStore, type Position } from '#event-store';
 import { migrateCheckpoints, notifyCheckpoint } from './checkpoints';
 import type { Projection } from './projection';
+import { upsertAll } from './rows';
 
 export interface RebuildProgress {
   readonly events: number;
@@ -83,7 +84,9 @@ export const buildShadow = async (options: RebuildOptions): Promise<ShadowBuild>
       next.catch(() => undefined);
       const last = page[page.length - 1]!;
       const applied = await Promise.allSettled(
-        appliers.map((apply, index) => inTransaction(clients[index]!, () => apply(clients[index]!, page))),
+        appliers.map((apply, index) =>
+          inTransaction(clients[index]!, async () => upsertAll(clients[index]!, await apply(clients[index]!, page))),
+        ),
       );
       const failed = applied.find((result) => result.status === 'rejected');
       if (failed) throw failed.reason;

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import type { DomainEventType } from '#domain';
 import {
   connectGuarded,
   EventStoreUnavailable,
@@ -12,6 +13,7 @@ import { AdvisoryLock } from './advisory-lock';
 import { CHECKPOINT_CHANNEL, ensureCheckpoint } from './checkpoints';
 import { silentLogger, type BatchApplier, type Projection, type ProjectorLogger } from './projection';
 import { migrateProjections, rebuild } from './rebuild';
+import { upsertCtes } from './rows';
 
 export interface ProjectionRunnerOptions {
   readonly pool: Pool;
@@ -206,30 +208,40 @@ export class ProjectionRunner {
   private async applyBatch(apply: BatchApplier, from: Position, events: readonly RecordedEvent[]): Promise<void> {
     const { pool, projection } = this.options;
     const last = events[events.length - 1]!;
+    // A batch of events the projection ignores only moves its checkpoint.
+    const handled = events.some((event) => projection.events[event.type as DomainEventType] === 'handles');
+    const inTransaction = handled && projection.writesThroughClient === true;
     const client = await connectGuarded(pool);
     let broken: Error | undefined;
     try {
-      // Read models are derived and their checkpoint commits with them: a commit lost in a server
-      // crash rolls both back together and the runner applies the batch again. So the commit need
-      // not wait for the WAL flush, which would otherwise add a disk sync to every event's lag.
-      await client.query('BEGIN; SET LOCAL synchronous_commit TO off');
-      await apply(client, events);
-      // Last, not first: a transaction that has written holds back the event store's read horizon
-      // (pg_snapshot_xmin) until it commits, so writing late keeps new events visible sooner.
-      // One round trip: the NOTIFY is queued only if the checkpoint moved, and sent on commit.
+      if (inTransaction) await client.query('BEGIN; SET LOCAL synchronous_commit TO off');
+      const writes = handled ? await apply(client, events) : [];
+      // The rows and the checkpoint in one statement, written last: a transaction that has written
+      // holds back the event store's read horizon (pg_snapshot_xmin) until it commits, and without
+      // writes through the client the statement is the whole transaction (one round trip). The rows
+      // are written only if the checkpoint moved from where the batch began (the fence), and the
+      // NOTIFY is sent on commit. Read models are derived and commit with their checkpoint: a commit
+      // lost in a server crash rolls both back and the runner applies the batch again, so the commit
+      // need not wait for the WAL flush, which would add a disk sync to every event's lag.
+      const { ctes, params } = upsertCtes(writes, 6, 'moved');
       const moved = await client.query(
         `WITH moved AS (
            UPDATE projection_checkpoints SET position = $3::numeric, last_event_at = $4, updated_at = now()
            WHERE name = $1 AND position = $2::numeric RETURNING name)
-         SELECT pg_notify($5, $1 || ' ' || $3) FROM moved`,
-        [projection.name, from.toString(), last.position.toString(), last.createdAt, CHECKPOINT_CHANNEL],
+         ${ctes.map((cte) => `, ${cte}`).join('\n')}
+         SELECT pg_notify($5, $1 || ' ' || $3), set_config('synchronous_commit', 'off', true) FROM moved`,
+        [projection.name, from.toString(), last.position.toString(), last.createdAt, CHECKPOINT_CHANNEL, ...params],
       );
       if (moved.rowCount !== 1) throw new Fenced(projection.name, from);
-      await client.query('COMMIT');
+      if (inTransaction) await client.query('COMMIT');
     } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => {
-        broken = rollbackError;
-      });
+      if (inTransaction) {
+        await client.query('ROLLBACK').catch((rollbackError: Error) => {
+          broken = rollbackError;
+        });
+      } else if (isConnectionError(error)) {
+        broken = error as Error;
+      }
       throw error;
     } finally {
       client.release(broken);

@@ -3,7 +3,7 @@ import type { Migration } from '#event-store';
 import { projected, type ProjectedEvent } from '../engine/domain-events';
 import { LruCache, WorkingSet } from '../engine/cache';
 import type { BatchApplier, Projection } from '../engine/projection';
-import { upsertAll } from '../engine/rows';
+import type { RowWrite } from '../engine/rows';
 import {
   KA_CLIENTS_EVENTS,
   applyKaClient,
@@ -167,7 +167,7 @@ const CAMPAIGN_CACHE = 200_000;
 
 /**
  * Load, fold, save per batch: the routes and rows the batch touches come from the cache or from
- * two queries, the pure fold runs in memory, and what changed is written with two multi-row upserts.
+ * two queries, the pure fold runs in memory, and what changed is written with the runner's multi-row upserts.
  */
 const kaClientsApplier = (): BatchApplier => {
   const rowCache = new LruCache<KaClient | null>(ROW_CACHE);
@@ -262,7 +262,10 @@ const kaClientsApplier = (): BatchApplier => {
         dirtyCampaigns.set(campaign.campaignId, campaign);
       }
     }
-    await upsertAll(client, [
+    rows.keep();
+    routes.keep();
+    campaigns.keep();
+    return [
       { table: 'ka_client_routes', key: ['kind', 'id'], rows: newRoutes },
       {
         table: 'ka_clients',
@@ -276,10 +279,7 @@ const kaClientsApplier = (): BatchApplier => {
           (campaign) => campaignRecordOf(campaign) as unknown as Record<string, unknown>,
         ),
       },
-    ]);
-    rows.keep();
-    routes.keep();
-    campaigns.keep();
+    ] satisfies RowWrite[];
   };
 };
 

@@ -3,7 +3,7 @@ import type { Migration } from '#event-store';
 import { projected, type ProjectedEvent } from '../engine/domain-events';
 import { LruCache, WorkingSet } from '../engine/cache';
 import type { BatchApplier, Projection } from '../engine/projection';
-import { laterPosition, upsertAll, type RowWrite } from '../engine/rows';
+import { laterPosition, type RowWrite } from '../engine/rows';
 import {
   LINK_PERMISSIONS_EVENTS,
   evolveAdvertiser,
@@ -322,11 +322,12 @@ const linkPermissionsApplier = (): BatchApplier => {
   return async (client, recorded) => {
     const events: ProjectedEvent[] = [];
     for (const event of recorded.map(projected)) if (inputKeyOf(event) !== undefined) events.push(event);
-    if (events.length === 0) return;
+    if (events.length === 0) return [];
     const inputs = new Inputs(client, policy, caches);
     await inputs.loadPolicy();
-    await applyInputEvents(client, inputs, events);
+    const writes = await applyInputEvents(client, inputs, events);
     inputs.keep();
+    return writes;
   };
 };
 
@@ -334,7 +335,7 @@ const applyInputEvents = async (
   client: ClientBase,
   inputs: Inputs,
   events: readonly ProjectedEvent[],
-): Promise<void> => {
+): Promise<RowWrite[]> => {
   const keys = events.map((event) => inputKeyOf(event)!);
   // An input whose first event here starts it afresh (a registration, a draft) needs no read.
   const started = new Set<string>();
@@ -424,21 +425,31 @@ const applyInputEvents = async (
       }
     }
   }
-  if (removedCategories.size > 0) {
-    await client.query('DELETE FROM link_eligible_categories WHERE category = ANY($1::text[])', [
-      [...removedCategories],
-    ]);
-  }
-  const removed = await deleteStalePermissions(client, inputs, touched);
-  await upsertAll(client, [
-    ...changedInputs(inputs, touched),
-    { table: 'link_permissions', key: ['advertiser_id', 'platform', 'category', 'contract_id'], rows },
+  const removed = await stalePermissions(client, inputs, touched);
+  const inputWrites = changedInputs(inputs, touched);
+  return [
+    ...inputWrites.map((write) =>
+      write.table === 'link_eligible_categories'
+        ? { ...write, deletes: [...removedCategories].map((category) => ({ category })) }
+        : write,
+    ),
+    {
+      table: 'link_permissions',
+      key: ['advertiser_id', 'platform', 'category', 'contract_id'],
+      rows,
+      deletes: removed.map(({ advertiser_id, platform, category, contract_id }) => ({
+        advertiser_id,
+        platform,
+        category,
+        contract_id,
+      })),
+    },
     {
       table: LINK_PERMISSION_CHANGES_TABLE.name,
       key: LINK_PERMISSION_CHANGES_TABLE.key,
       rows: changeRowsOf(rows, removed),
     },
-  ]);
+  ];
 };
 
 /** The helper rows this batch changed, to be written with the permissions. */
@@ -533,29 +544,32 @@ const affectedContracts = async (client: ClientBase, touched: Touched): Promise<
 };
 
 /**
- * An amendment or a disabled link can shrink a contract's permission keys: those rows go. Returns
- * them with the position of the contract's event that removed them, for the change feed.
+ * An amendment or a disabled link can shrink a contract's permission keys: the stored rows outside
+ * them, to be deleted, with the position of the contract's event that removed them for the change
+ * feed. Read from the committed rows, which only this runner writes.
  */
-const deleteStalePermissions = async (
+const stalePermissions = async (
   client: ClientBase,
   inputs: Inputs,
   touched: Touched,
 ): Promise<(PermissionKey & { position: string })[]> => {
-  const kept = [...touched.contracts.keys()].flatMap((contractId) => {
-    const contract = inputs.contracts.get(contractId);
-    return contract ? [{ contract_id: contractId, ...permissionKeysOf(contract) }] : [];
-  });
-  if (kept.length === 0) return [];
-  // The id array lets the planner use the contract_id index; joined alone, it scans the table.
-  const { rows } = await client.query<PermissionKey>(
-    `DELETE FROM link_permissions p
-     USING jsonb_to_recordset($1::jsonb) AS k(contract_id text, platforms text[], categories text[])
-     WHERE p.contract_id = ANY($2::text[]) AND p.contract_id = k.contract_id
-       AND NOT (p.platform = ANY(k.platforms) AND p.category = ANY(k.categories))
-     RETURNING p.advertiser_id, p.contract_id, p.platform, p.category`,
-    [JSON.stringify(kept), kept.map((contract) => contract.contract_id)],
+  const kept = new Map(
+    [...touched.contracts.keys()].flatMap((contractId) => {
+      const contract = inputs.contracts.get(contractId);
+      return contract ? [[contractId, permissionKeysOf(contract)] as const] : [];
+    }),
   );
-  return rows.map((row) => ({ ...row, position: touched.contracts.get(row.contract_id)! }));
+  if (kept.size === 0) return [];
+  const { rows } = await client.query<PermissionKey>(
+    'SELECT advertiser_id, contract_id, platform, category FROM link_permissions WHERE contract_id = ANY($1::text[])',
+    [[...kept.keys()]],
+  );
+  return rows
+    .filter((row) => {
+      const keys = kept.get(row.contract_id)!;
+      return !(keys.platforms.includes(row.platform) && keys.categories.includes(row.category));
+    })
+    .map((row) => ({ ...row, position: touched.contracts.get(row.contract_id)! }));
 };
 
 export const linkPermissionsProjection: Projection = {

@@ -74,6 +74,7 @@ const applier = (): BatchApplier => async (client, recorded) => {
       [change.kind, change.subjectId, change.ends ?? null, due, change.armed ?? null, event.eventId, correlationId],
     );
   }
+  return [];
 };
 
 export const schedulerProjection: Projection = {
@@ -83,6 +84,7 @@ export const schedulerProjection: Projection = {
   migrations: MIGRATIONS,
   events: interestOf(SCHEDULER_HANDLED, SCHEDULER_IGNORED),
   tables: [{ name: 'scheduled_deadlines', key: ['kind', 'subject_id'] }],
+  writesThroughClient: true,
   applier,
 };
 

@@ -3,7 +3,6 @@ import type { Migration, RecordedEvent } from '#event-store';
 import { interestOf, projected, type DomainEvent } from '../engine/domain-events';
 import { LruCache, WorkingSet } from '../engine/cache';
 import type { BatchApplier, Projection } from '../engine/projection';
-import { upsertAll } from '../engine/rows';
 import {
   applyWorkEvent,
   handlesWorkEvent,
@@ -135,7 +134,7 @@ const workEventOf = (event: RecordedEvent): WorkEvent => {
   return { ...projected(event), actor: typeof actor?.userId === 'string' ? actor.userId : 'unknown' };
 };
 
-/** Load what the batch names (cache, then one query), fold in memory, write what changed in one statement. */
+/** Load what the batch names (cache, then one query), fold in memory, return what changed. */
 const workListsApplier = (): BatchApplier => {
   const caches = {
     advertisers: new LruCache<AdvertiserListRow | null>(CACHE),
@@ -145,7 +144,7 @@ const workListsApplier = (): BatchApplier => {
   };
   return async (client, recorded) => {
     const events = recorded.filter(handlesWorkEvent).map(workEventOf);
-    if (events.length === 0) return;
+    if (events.length === 0) return [];
     const sets = {
       advertisers: new WorkingSet(caches.advertisers),
       contracts: new WorkingSet(caches.contracts),
@@ -190,13 +189,13 @@ const workListsApplier = (): BatchApplier => {
     };
     for (const event of events) applyWorkEvent(rows, event);
     const records = <T>(map: Map<string, T>) => [...map.values()] as unknown as Record<string, unknown>[];
-    await upsertAll(client, [
+    for (const set of Object.values(sets)) set.keep();
+    return [
       { table: 'work_advertisers', key: ['advertiser_id'], rows: records(dirty.advertisers) },
       { table: 'work_contracts', key: ['contract_id'], rows: records(dirty.contracts) },
       { table: 'work_campaigns', key: ['campaign_id'], rows: records(dirty.campaigns) },
       { table: 'work_category_approvals', key: ['advertiser_id', 'category'], rows: records(dirty.approvals) },
-    ]);
-    for (const set of Object.values(sets)) set.keep();
+    ];
   };
 };
 
