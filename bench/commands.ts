@@ -10,11 +10,12 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Pool } from 'pg';
+import { removeDataDir } from '#runtime';
 import { mintToken } from '../apps/api/src/http/tokens';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -305,7 +306,7 @@ const main = async (): Promise<void> => {
   } finally {
     api.kill('SIGTERM');
     await new Promise((resolve) => api.once('exit', resolve));
-    await rm(dataDir, { recursive: true, force: true });
+    await removeDataDir(dataDir);
   }
 };
 

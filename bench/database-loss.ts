@@ -15,7 +15,7 @@ import { mkdtemp, readFile, readlink, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedPostgres } from '#runtime';
+import { removeDataDir, startEmbeddedPostgres } from '#runtime';
 import { mintToken } from '../apps/api/src/http/tokens';
 
 const RUNS = Number(process.env.RUNS ?? 3);
@@ -138,8 +138,7 @@ const embeddedRun = async (run: number): Promise<void> => {
   } finally {
     api.kill('SIGTERM');
     await new Promise((resolve) => api.once('exit', resolve));
-    await rm(dataDir, { recursive: true, force: true });
-    await rm(cluster, { recursive: true, force: true });
+    await removeDataDir(dataDir);
   }
 };
 

@@ -11,11 +11,12 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import type { Role } from '#domain';
+import { removeDataDir } from '#runtime';
 import { mintToken } from '../apps/api/src/http/tokens';
 import { freePort } from '../test/support/postgres';
 
@@ -336,7 +337,7 @@ const main = async (): Promise<void> => {
   } finally {
     api.kill('SIGTERM');
     await new Promise((resolve) => api.once('exit', resolve));
-    await rm(dataDir, { recursive: true, force: true });
+    await removeDataDir(dataDir);
   }
 };
 

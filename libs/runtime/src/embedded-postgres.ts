@@ -217,6 +217,16 @@ const clusterDirFor = async (dataDir: string, user: PostgresUser | undefined, ba
   return target;
 };
 
+/**
+ * Deletes a data directory with its cluster, also one kept under the shared base (which removing
+ * the directory alone would leave behind, with the link to it gone).
+ */
+export const removeDataDir = async (dataDir: string): Promise<void> => {
+  const cluster = await readlink(join(dataDir, 'postgres')).catch(() => undefined);
+  if (cluster !== undefined) await rm(cluster, { recursive: true, force: true });
+  await rm(dataDir, { recursive: true, force: true });
+};
+
 const passwordFor = async (dataDir: string): Promise<string> => {
   const file = join(dataDir, 'postgres.password');
   if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
