@@ -126,6 +126,52 @@ describe('read-model projections on PostgreSQL', () => {
     expect(Object.fromEntries(rows.map((row) => [row.status, row.count]))).toEqual(expected);
   });
 
+  it("keeps each of a client's contracts in a row of its own: a contract event rewrites that contract and the small client row", async () => {
+    const advertiserId = randomUUID();
+    const contractIds = Array.from({ length: 40 }, () => randomUUID());
+    await write(
+      ...allowedClient(advertiserId, contractIds[0]!),
+      ...contractIds
+        .slice(1)
+        .map((id) => events.contractDrafted(id, advertiserId, { categories: ['beauty'], platforms: ['jd'] })),
+    );
+    await caughtUp(KA_CLIENTS);
+    // A fresh runner reads the contracts back from their table rather than from its cache.
+    for (const runner of runners.filter((candidate) => candidate.name === KA_CLIENTS)) {
+      await runner.stop();
+      runners.splice(runners.indexOf(runner), 1);
+    }
+    startRunner(kaClientsProjection);
+    const positionsOf = async () =>
+      new Map(
+        (
+          await database.pool.query<{ contract_id: string; position: string }>(
+            'SELECT contract_id, position::text FROM ka_client_contracts WHERE advertiser_id = $1',
+            [advertiserId],
+          )
+        ).rows.map((row) => [row.contract_id, row.position]),
+      );
+    const before = await positionsOf();
+    const enabled = await write(events.linkEnabled(contractIds[7]!, 'jd', ['beauty']));
+    await write(events.contractSubmitted(contractIds[8]!));
+    await caughtUp(KA_CLIENTS);
+
+    const after = await positionsOf();
+    expect(after.size).toBe(40);
+    const moved = [...after].filter(([id, position]) => before.get(id) !== position).map(([id]) => id);
+    expect(moved.sort()).toEqual([contractIds[7]!, contractIds[8]!].sort());
+    expect(after.get(contractIds[7]!)).toBe(enabled.toString());
+    const { value: client } = await findKaClient(database.pool, advertiserId);
+    expect(Object.keys(client!.contracts).sort()).toEqual([...contractIds].sort());
+    expect(client!.contracts[contractIds[7]!]!.enabledLinks).toEqual({ jd: ['beauty'] });
+    expect(client!.contracts[contractIds[8]!]!.status).toBe('Submitted');
+    expect(client!.contracts[contractIds[0]!]!.status).toBe('Active');
+    const { rows } = await database.pool.query<{ columns: string[] }>(
+      "SELECT array_agg(column_name::text) AS columns FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'ka_clients'",
+    );
+    expect(rows[0]!.columns).not.toContain('contracts');
+  });
+
   it('projects a client: given its events, then its ka_clients row and its link permissions', async () => {
     const advertiserId = randomUUID();
     const contractId = randomUUID();

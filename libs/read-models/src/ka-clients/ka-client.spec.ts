@@ -3,10 +3,13 @@ import type { ProjectedEvent } from '../engine/domain-events';
 import {
   applyKaClient,
   campaignIdOf,
+  contractIdOf,
   routeCreatedBy,
   routeOf,
   type KaClient,
   type KaClientCampaign,
+  type KaClientContract,
+  type KaClientRow,
 } from './ka-client';
 
 const advertiserId = '0b6f7a43-1d5e-4c1a-9a43-6f1d2c3b4a51';
@@ -24,17 +27,24 @@ const projected = (planned: readonly PlannedEvent[]): ProjectedEvent[] =>
       }) as ProjectedEvent,
   );
 
-/** Folds like the projection: the row, and each campaign apart, handed to the event that names it. */
+/**
+ * Folds like the projection: the row, and each campaign and contract apart, handed to the event
+ * that names it; the client as read joins its contracts to its row.
+ */
 const fold = (planned: readonly PlannedEvent[]): KaClient | undefined => {
-  let row: KaClient | undefined;
+  let row: KaClientRow | undefined;
   const campaigns = new Map<string, KaClientCampaign>();
+  const contracts = new Map<string, KaClientContract>();
   for (const event of projected(planned)) {
-    const id = campaignIdOf(event);
-    const next = applyKaClient(row, event, id === undefined ? undefined : campaigns.get(id));
+    const campaignId = campaignIdOf(event);
+    const campaign = campaignId === undefined ? undefined : campaigns.get(campaignId);
+    const contractId = contractIdOf(event, campaign);
+    const next = applyKaClient(row, event, campaign, contractId === undefined ? undefined : contracts.get(contractId));
     row = next.row;
     if (next.campaign !== undefined) campaigns.set(next.campaign.campaignId, next.campaign);
+    if (next.contract !== undefined) contracts.set(next.contract.contractId, next.contract);
   }
-  return row;
+  return row === undefined ? undefined : { ...row, contracts: Object.fromEntries(contracts) };
 };
 
 const registered = [events.advertiserRegistered(advertiserId, 'key', 'sam'), events.advertiserVerified(advertiserId)];
@@ -245,9 +255,11 @@ describe('ka_clients apply', () => {
   });
 
   it('leaves the row as it was for events that change nothing in it', () => {
-    const before = fold(registered)!;
+    const { contracts: _none, ...before } = fold(registered)!;
     const [unknownContract] = projected([events.contractSubmitted('c0000000-0000-4000-8000-00000000ffff')]);
-    expect(applyKaClient(before, unknownContract!).row).toBe(before);
+    const after = applyKaClient(before, unknownContract!);
+    expect(after.row).toBe(before);
+    expect(after.contract).toBeUndefined();
   });
 
   it('routes each event to its client directly or through the contract or campaign it names', () => {

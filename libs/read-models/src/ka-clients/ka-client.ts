@@ -52,7 +52,7 @@ export interface KaClientCampaign {
   readonly position: string;
 }
 
-/** One row per KA advertiser: everything a downstream service or a salesperson asks about a client. */
+/** One per KA advertiser: everything a downstream service or a salesperson asks about a client. */
 export interface KaClient {
   readonly advertiserId: string;
   readonly legalName: string;
@@ -72,6 +72,13 @@ export interface KaClient {
   /** Position of the last event that changed the row. */
   readonly position: string;
 }
+
+/**
+ * The client's own row: everything but its contracts, which are rows of their own
+ * (ka_client_contracts), so a contract event reads and writes one contract, never the client's
+ * whole list (a key account signs many over the years).
+ */
+export type KaClientRow = Omit<KaClient, 'contracts'>;
 
 /** How an event finds its row: by advertiser directly, or through the contract or campaign it names. */
 export type KaClientRoute =
@@ -213,22 +220,37 @@ export const campaignIdOf = (event: ProjectedEvent): string | undefined => {
   return route?.by === 'campaign' ? route.id : undefined;
 };
 
-/** A client row and the one campaign an event names, before or after the event. */
+/**
+ * The contract an event changes, for the events that create or change one; a spend report names its
+ * campaign's (`campaign`, as stored before the report).
+ */
+export const contractIdOf = (event: ProjectedEvent, campaign: KaClientCampaign | undefined): string | undefined => {
+  if (event.type === 'ContractDrafted') return event.data.contractId;
+  if (event.type === 'CampaignSpendReported') return campaign?.contractId;
+  const route = routeOf(event);
+  return route?.by === 'contract' ? route.id : undefined;
+};
+
+/** A client row and the campaign and contract an event names, before or after the event. */
 export interface KaClientFold {
-  readonly row: KaClient | undefined;
+  readonly row: KaClientRow | undefined;
   readonly campaign: KaClientCampaign | undefined;
+  readonly contract: KaClientContract | undefined;
 }
 
 /**
- * The row and the campaign after `event`, given the campaign `campaignIdOf(event)` names as stored
- * before it. Pure: the SQL shell loads the rows and campaigns a batch touches, folds the batch
- * through this, and writes back what changed (unchanged values come back as the same objects). An
- * event for a client not registered (yet) changes nothing.
+ * The row, the campaign and the contract after `event`, given the campaign `campaignIdOf(event)`
+ * and the contract `contractIdOf(event, campaign)` name as stored before it. Pure: the SQL shell
+ * loads what a batch touches, folds the batch through this, and writes back what changed
+ * (unchanged values come back as the same objects). A change to a campaign or a contract is a
+ * change of the client too (its updatedAt and position move). An event for a client not
+ * registered (yet) changes nothing.
  */
 export const applyKaClient = (
-  row: KaClient | undefined,
+  row: KaClientRow | undefined,
   event: ProjectedEvent,
   campaign?: KaClientCampaign,
+  contract?: KaClientContract,
 ): KaClientFold => {
   if (event.type === 'AdvertiserRegistered') {
     const { advertiserId, legalName, registrationNumber, kaTier, salesOwnerId } = event.data;
@@ -244,31 +266,35 @@ export const applyKaClient = (
         suspended: false,
         suspensionReason: null,
         categories: {},
-        contracts: {},
         campaignCounts: {},
         registeredAt: event.recordedAt,
         updatedAt: event.recordedAt,
         position: event.position,
       },
       campaign,
+      contract,
     };
   }
-  if (row === undefined) return { row, campaign };
+  if (row === undefined) return { row, campaign, contract };
   const nextCampaign = campaignAfter(row, campaign, event);
+  const nextContract = contractAfter(contract, event, campaign);
   const change =
-    nextCampaign === campaign
-      ? changeOf(row, event, campaign)
-      : { campaignCounts: recount(row.campaignCounts, campaign?.status, nextCampaign!.status) };
+    nextCampaign !== campaign
+      ? { campaignCounts: recount(row.campaignCounts, campaign?.status, nextCampaign!.status) }
+      : nextContract !== contract
+        ? {}
+        : changeOf(row, event);
   // One copy of the row per event: a batch folds hundreds of thousands of them.
   return {
     row: change === undefined ? row : { ...row, ...change, updatedAt: event.recordedAt, position: event.position },
     campaign: nextCampaign,
+    contract: nextContract,
   };
 };
 
 /** The campaign after `event`: a new status, or the same object when the event changes none. */
 const campaignAfter = (
-  row: KaClient,
+  row: KaClientRow,
   campaign: KaClientCampaign | undefined,
   event: ProjectedEvent,
 ): KaClientCampaign | undefined => {
@@ -323,10 +349,10 @@ const recount = (
   return next;
 };
 
-type Change = Partial<KaClient> | undefined;
+type Change = Partial<KaClientRow> | undefined;
 
-/** What `event` changes in `row`; undefined when nothing (an unknown contract, a budget copy). */
-const changeOf = (row: KaClient, event: ProjectedEvent, campaign: KaClientCampaign | undefined): Change => {
+/** What `event` changes in the client's own row; undefined when nothing (campaign and contract events). */
+const changeOf = (row: KaClientRow, event: ProjectedEvent): Change => {
   switch (event.type) {
     case 'AdvertiserVerified':
       return { verification: 'Verified', verificationRejectedReason: null };
@@ -354,95 +380,26 @@ const changeOf = (row: KaClient, event: ProjectedEvent, campaign: KaClientCampai
     case 'CategoryApprovalExpired':
       return updateCategory(row, event.data.category, { status: 'Expired' });
 
-    case 'ContractDrafted': {
-      const { contractId, currency, totalValueMinor, startsOn, endsOn, categories, platforms } = event.data;
-      return withContract(
-        row,
-        amounts({
-          contractId,
-          status: 'Draft',
-          version: 1,
-          pendingAmendmentVersion: null,
-          currency,
-          totalValueMinor,
-          allocatedMinor: '0',
-          spentMinor: '0',
-          overdeliveredMinor: '0',
-          remainingMinor: totalValueMinor,
-          unallocatedMinor: totalValueMinor,
-          startsOn,
-          endsOn,
-          categories,
-          platforms,
-          enabledLinks: {},
-        }),
-      );
-    }
-    case 'ContractDraftRevised': {
-      const { contractId, ...changes } = event.data;
-      return updateContract(row, contractId, (contract) =>
-        amounts({ ...contract, ...definedTerms(changes), status: 'Draft' }),
-      );
-    }
+    // contractAfter and campaignAfter change these; they reach here only for a contract or campaign
+    // the projection never saw created, and change nothing. Registration creates the row before
+    // this is asked; routeOf gives the policy events no row.
+    case 'ContractDrafted':
+    case 'ContractDraftRevised':
     case 'ContractSubmitted':
-      return contractStatus(row, event.data.contractId, 'Submitted');
     case 'ContractApproved':
-      return contractStatus(row, event.data.contractId, 'Approved');
     case 'ContractRejected':
-      return contractStatus(row, event.data.contractId, 'Rejected');
     case 'ContractSigned':
     case 'ContractResumed':
-      return contractStatus(row, event.data.contractId, 'Active');
     case 'ContractSuspended':
-      return contractStatus(row, event.data.contractId, 'Suspended');
     case 'ContractTerminated':
-      return contractStatus(row, event.data.contractId, 'Terminated');
     case 'ContractExpired':
-      return contractStatus(row, event.data.contractId, 'Expired');
     case 'ContractAmendmentProposed':
-      return updateContract(row, event.data.contractId, (contract) => ({
-        ...contract,
-        pendingAmendmentVersion: event.data.version,
-      }));
-    case 'ContractAmendmentApproved': {
-      const { contractId, version, currency, totalValueMinor, startsOn, endsOn, categories, platforms } = event.data;
-      return updateContract(row, contractId, (contract) =>
-        amounts({
-          ...contract,
-          version,
-          pendingAmendmentVersion: null,
-          currency,
-          totalValueMinor,
-          startsOn,
-          endsOn,
-          categories,
-          platforms,
-        }),
-      );
-    }
+    case 'ContractAmendmentApproved':
     case 'ContractAmendmentRejected':
-      return updateContract(row, event.data.contractId, (contract) => ({ ...contract, pendingAmendmentVersion: null }));
     case 'ExternalLinkEnabled':
-      return updateContract(row, event.data.contractId, (contract) => ({
-        ...contract,
-        enabledLinks: { ...contract.enabledLinks, [event.data.platform]: event.data.categories },
-      }));
     case 'ExternalLinkDisabled':
-      return updateContract(row, event.data.contractId, (contract) => ({
-        ...contract,
-        enabledLinks: without(contract.enabledLinks, event.data.platform),
-      }));
     case 'CampaignBudgetAllocated':
-      return updateContract(row, event.data.contractId, (contract) =>
-        amounts({ ...contract, allocatedMinor: add(contract.allocatedMinor, event.data.amountMinor) }),
-      );
     case 'CampaignBudgetReleased':
-      return updateContract(row, event.data.contractId, (contract) =>
-        amounts({ ...contract, allocatedMinor: subtract(contract.allocatedMinor, event.data.amountMinor) }),
-      );
-
-    // campaignAfter changes the campaign and applyKaClient its count; a status event reaches here
-    // only for a campaign the projection never saw created, and changes nothing.
     case 'CampaignCreated':
     case 'CampaignSubmitted':
     case 'CampaignApproved':
@@ -452,20 +409,7 @@ const changeOf = (row: KaClient, event: ProjectedEvent, campaign: KaClientCampai
     case 'CampaignPaused':
     case 'CampaignSuspendedByPolicy':
     case 'CampaignCompleted':
-      return undefined;
-    case 'CampaignSpendReported': {
-      if (campaign === undefined) return undefined;
-      // A report recorded before spend was split carries neither part and was billable in full.
-      const { amountMinor, billableMinor = amountMinor, overdeliveredMinor = '0' } = event.data;
-      return updateContract(row, campaign.contractId, (contract) =>
-        amounts({
-          ...contract,
-          spentMinor: add(contract.spentMinor, billableMinor),
-          overdeliveredMinor: add(contract.overdeliveredMinor, overdeliveredMinor),
-        }),
-      );
-    }
-    // Registration creates the row before this is asked; routeOf gives the others no row.
+    case 'CampaignSpendReported':
     case 'AdvertiserRegistered':
     case 'LinkPlatformRegistered':
     case 'LinkPlatformDomainsChanged':
@@ -478,6 +422,99 @@ const changeOf = (row: KaClient, event: ProjectedEvent, campaign: KaClientCampai
       return undefined;
     default:
       return unknownEventType(event);
+  }
+};
+
+/**
+ * The contract after `event`: a new object, or the same one when the event changes none (also
+ * when the contract was never seen drafted, or a spend report's campaign is unknown).
+ */
+const contractAfter = (
+  contract: KaClientContract | undefined,
+  event: ProjectedEvent,
+  campaign: KaClientCampaign | undefined,
+): KaClientContract | undefined => {
+  if (event.type === 'ContractDrafted') {
+    const { contractId, currency, totalValueMinor, startsOn, endsOn, categories, platforms } = event.data;
+    return amounts({
+      contractId,
+      status: 'Draft',
+      version: 1,
+      pendingAmendmentVersion: null,
+      currency,
+      totalValueMinor,
+      allocatedMinor: '0',
+      spentMinor: '0',
+      overdeliveredMinor: '0',
+      remainingMinor: totalValueMinor,
+      unallocatedMinor: totalValueMinor,
+      startsOn,
+      endsOn,
+      categories,
+      platforms,
+      enabledLinks: {},
+    });
+  }
+  if (contract === undefined) return undefined;
+  const status = (next: KaClientContract['status']): KaClientContract => ({ ...contract, status: next });
+  switch (event.type) {
+    case 'ContractDraftRevised': {
+      const { contractId: _contractId, ...changes } = event.data;
+      return amounts({ ...contract, ...definedTerms(changes), status: 'Draft' });
+    }
+    case 'ContractSubmitted':
+      return status('Submitted');
+    case 'ContractApproved':
+      return status('Approved');
+    case 'ContractRejected':
+      return status('Rejected');
+    case 'ContractSigned':
+    case 'ContractResumed':
+      return status('Active');
+    case 'ContractSuspended':
+      return status('Suspended');
+    case 'ContractTerminated':
+      return status('Terminated');
+    case 'ContractExpired':
+      return status('Expired');
+    case 'ContractAmendmentProposed':
+      return { ...contract, pendingAmendmentVersion: event.data.version };
+    case 'ContractAmendmentApproved': {
+      const { version, currency, totalValueMinor, startsOn, endsOn, categories, platforms } = event.data;
+      return amounts({
+        ...contract,
+        version,
+        pendingAmendmentVersion: null,
+        currency,
+        totalValueMinor,
+        startsOn,
+        endsOn,
+        categories,
+        platforms,
+      });
+    }
+    case 'ContractAmendmentRejected':
+      return { ...contract, pendingAmendmentVersion: null };
+    case 'ExternalLinkEnabled':
+      return { ...contract, enabledLinks: { ...contract.enabledLinks, [event.data.platform]: event.data.categories } };
+    case 'ExternalLinkDisabled':
+      return { ...contract, enabledLinks: without(contract.enabledLinks, event.data.platform) };
+    case 'CampaignBudgetAllocated':
+      return amounts({ ...contract, allocatedMinor: add(contract.allocatedMinor, event.data.amountMinor) });
+    case 'CampaignBudgetReleased':
+      return amounts({ ...contract, allocatedMinor: subtract(contract.allocatedMinor, event.data.amountMinor) });
+    case 'CampaignSpendReported': {
+      if (campaign === undefined) return contract;
+      // A report recorded before spend was split carries neither part and was billable in full.
+      const { amountMinor, billableMinor = amountMinor, overdeliveredMinor = '0' } = event.data;
+      return amounts({
+        ...contract,
+        spentMinor: add(contract.spentMinor, billableMinor),
+        overdeliveredMinor: add(contract.overdeliveredMinor, overdeliveredMinor),
+      });
+    }
+    default:
+      return contract;
   }
 };
 
@@ -504,27 +541,11 @@ type TermChanges = Partial<
 const definedTerms = (changes: TermChanges): TermChanges =>
   Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) as TermChanges;
 
-const withCategory = (row: KaClient, category: string, value: KaClientCategory): Change => ({
+const withCategory = (row: KaClientRow, category: string, value: KaClientCategory): Change => ({
   categories: { ...row.categories, [category]: value },
 });
 
-const updateCategory = (row: KaClient, category: string, change: Partial<KaClientCategory>): Change => {
+const updateCategory = (row: KaClientRow, category: string, change: Partial<KaClientCategory>): Change => {
   const current = ownValue(row.categories, category);
   return current === undefined ? undefined : withCategory(row, category, { ...current, ...change });
 };
-
-const withContract = (row: KaClient, contract: KaClientContract): Change => ({
-  contracts: { ...row.contracts, [contract.contractId]: contract },
-});
-
-const updateContract = (
-  row: KaClient,
-  contractId: string,
-  change: (contract: KaClientContract) => KaClientContract,
-): Change => {
-  const current = ownValue(row.contracts, contractId);
-  return current === undefined ? undefined : withContract(row, change(current));
-};
-
-const contractStatus = (row: KaClient, contractId: string, status: KaClientContract['status']): Change =>
-  updateContract(row, contractId, (contract) => ({ ...contract, status }));

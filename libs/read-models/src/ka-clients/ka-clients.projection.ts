@@ -8,11 +8,14 @@ import {
   KA_CLIENTS_EVENTS,
   applyKaClient,
   campaignIdOf,
+  contractIdOf,
   routeOf,
   routeCreatedBy,
   type KaClient,
   type KaClientCampaign,
+  type KaClientContract,
   type KaClientRoute,
+  type KaClientRow,
   type Verification,
 } from './ka-client';
 
@@ -73,6 +76,21 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX ON ka_client_campaigns (advertiser_id, campaign_id);
     `,
   },
+  {
+    version: 3,
+    name: 'ka_client_contracts apart from the client row',
+    // The version bump rebuilds the rows, so nothing is copied out of the dropped column.
+    sql: `
+      ALTER TABLE ka_clients DROP COLUMN contracts;
+      CREATE TABLE ka_client_contracts (
+        contract_id text PRIMARY KEY,
+        advertiser_id text NOT NULL,
+        contract jsonb NOT NULL,
+        position numeric(40,0) NOT NULL
+      );
+      CREATE INDEX ON ka_client_contracts (advertiser_id, contract_id);
+    `,
+  },
 ];
 
 export interface KaClientRecord {
@@ -86,7 +104,6 @@ export interface KaClientRecord {
   suspended: boolean;
   suspension_reason: string | null;
   categories: KaClient['categories'];
-  contracts: KaClient['contracts'];
   campaign_counts: KaClient['campaignCounts'];
   registered_at: Date | string;
   updated_at: Date | string;
@@ -95,7 +112,7 @@ export interface KaClientRecord {
 
 const isoOf = (value: Date | string): string => (value instanceof Date ? value : new Date(value)).toISOString();
 
-export const kaClientOf = (record: KaClientRecord): KaClient => ({
+export const kaClientRowOf = (record: KaClientRecord): KaClientRow => ({
   advertiserId: record.advertiser_id,
   legalName: record.legal_name,
   registrationNumber: record.registration_number,
@@ -106,14 +123,13 @@ export const kaClientOf = (record: KaClientRecord): KaClient => ({
   suspended: record.suspended,
   suspensionReason: record.suspension_reason,
   categories: record.categories,
-  contracts: record.contracts,
   campaignCounts: record.campaign_counts,
   registeredAt: isoOf(record.registered_at),
   updatedAt: isoOf(record.updated_at),
   position: String(record.position),
 });
 
-const recordOf = (row: KaClient): KaClientRecord => ({
+const recordOf = (row: KaClientRow): KaClientRecord => ({
   advertiser_id: row.advertiserId,
   legal_name: row.legalName,
   registration_number: row.registrationNumber,
@@ -124,7 +140,6 @@ const recordOf = (row: KaClient): KaClientRecord => ({
   suspended: row.suspended,
   suspension_reason: row.suspensionReason,
   categories: row.categories,
-  contracts: row.contracts,
   campaign_counts: row.campaignCounts,
   registered_at: row.registeredAt,
   updated_at: row.updatedAt,
@@ -158,27 +173,38 @@ const campaignRecordOf = (campaign: KaClientCampaign): KaClientCampaignRecord =>
   position: campaign.position,
 });
 
+interface KaClientContractRecord {
+  contract_id: string;
+  advertiser_id: string;
+  contract: KaClientContract;
+  position: string;
+}
+
 const routeKey = (route: KaClientRoute): string => `${route.by}:${route.id}`;
 
 // Enough for every client active at once and their contracts and campaigns; older ones are re-read.
 const ROW_CACHE = 10_000;
 const ROUTE_CACHE = 200_000;
 const CAMPAIGN_CACHE = 200_000;
+const CONTRACT_CACHE = 100_000;
 
 /**
- * Load, fold, save per batch: the routes and rows the batch touches come from the cache or from
- * two queries, the pure fold runs in memory, and what changed is written with the runner's multi-row upserts.
+ * Load, fold, save per batch: the routes, rows, campaigns and contracts the batch touches come from
+ * the cache or from one query each, the pure fold runs in memory, and what changed is written with
+ * the runner's multi-row upserts.
  */
 const kaClientsApplier = (): BatchApplier => {
-  const rowCache = new LruCache<KaClient | null>(ROW_CACHE);
+  const rowCache = new LruCache<KaClientRow | null>(ROW_CACHE);
   const routeCache = new LruCache<string | null>(ROUTE_CACHE);
   const campaignCache = new LruCache<KaClientCampaign | null>(CAMPAIGN_CACHE);
+  const contractCache = new LruCache<KaClientContract | null>(CONTRACT_CACHE);
 
   return async (client, recorded) => {
     const events = recorded.map(projected);
     const rows = new WorkingSet(rowCache);
     const routes = new WorkingSet(routeCache);
     const campaigns = new WorkingSet(campaignCache);
+    const contracts = new WorkingSet(contractCache);
     const newRoutes: { kind: string; id: string; advertiser_id: string }[] = [];
     for (const event of events) {
       const route = routeCreatedBy(event);
@@ -223,7 +249,7 @@ const kaClientsApplier = (): BatchApplier => {
         [unknownRows],
       );
       for (const id of unknownRows) rows.set(id, undefined);
-      for (const record of found) rows.set(record.advertiser_id, kaClientOf(record));
+      for (const record of found) rows.set(record.advertiser_id, kaClientRowOf(record));
     }
     // Only the campaigns the batch names are read, and a campaign created here needs no read.
     const campaignIds = events.map(campaignIdOf);
@@ -244,15 +270,51 @@ const kaClientsApplier = (): BatchApplier => {
       for (const record of found) campaigns.set(record.campaign_id, campaignOf(record));
     }
 
-    const dirty = new Map<string, KaClient>();
+    // Likewise the contracts: a spend report names its campaign's, known once the campaigns are.
+    const createdWithContract = new Map(
+      events.flatMap((event) =>
+        event.type === 'CampaignCreated' ? [[event.data.campaignId, event.data.contractId] as const] : [],
+      ),
+    );
+    const contractIds = events.map((event, index) => {
+      const campaignId = campaignIds[index];
+      const campaign = campaignId === undefined ? undefined : campaigns.get(campaignId);
+      return (
+        contractIdOf(event, campaign) ??
+        (event.type === 'CampaignSpendReported' && campaignId !== undefined
+          ? createdWithContract.get(campaignId)
+          : undefined)
+      );
+    });
+    const draftedHere = new Set<string>();
+    const namedContracts = new Set<string>();
+    contractIds.forEach((id, index) => {
+      if (id === undefined || namedContracts.has(id)) return;
+      namedContracts.add(id);
+      if (events[index]!.type === 'ContractDrafted') draftedHere.add(id);
+    });
+    const unknownContracts = contracts.unknown([...namedContracts].filter((id) => !draftedHere.has(id)));
+    if (unknownContracts.length > 0) {
+      const { rows: found } = await client.query<KaClientContractRecord>(
+        'SELECT contract_id, contract FROM ka_client_contracts WHERE contract_id = ANY($1::text[])',
+        [unknownContracts],
+      );
+      for (const id of unknownContracts) contracts.set(id, undefined);
+      for (const record of found) contracts.set(record.contract_id, record.contract);
+    }
+
+    const dirty = new Map<string, KaClientRow>();
     const dirtyCampaigns = new Map<string, KaClientCampaign>();
+    const dirtyContracts = new Map<string, KaClientContractRecord>();
     for (const [index, event] of events.entries()) {
       const id = owners[index];
       if (id === undefined) continue;
       const before = rows.get(id);
       const campaignId = campaignIds[index];
       const campaignBefore = campaignId === undefined ? undefined : campaigns.get(campaignId);
-      const { row: after, campaign } = applyKaClient(before, event, campaignBefore);
+      const contractId = contractIds[index];
+      const contractBefore = contractId === undefined ? undefined : contracts.get(contractId);
+      const { row: after, campaign, contract } = applyKaClient(before, event, campaignBefore, contractBefore);
       if (after !== undefined && after !== before) {
         rows.set(id, after);
         dirty.set(id, after);
@@ -261,10 +323,20 @@ const kaClientsApplier = (): BatchApplier => {
         campaigns.set(campaign.campaignId, campaign);
         dirtyCampaigns.set(campaign.campaignId, campaign);
       }
+      if (contract !== undefined && contract !== contractBefore) {
+        contracts.set(contract.contractId, contract);
+        dirtyContracts.set(contract.contractId, {
+          contract_id: contract.contractId,
+          advertiser_id: id,
+          contract,
+          position: event.position,
+        });
+      }
     }
     rows.keep();
     routes.keep();
     campaigns.keep();
+    contracts.keep();
     return [
       { table: 'ka_client_routes', key: ['kind', 'id'], rows: newRoutes },
       {
@@ -279,6 +351,11 @@ const kaClientsApplier = (): BatchApplier => {
           (campaign) => campaignRecordOf(campaign) as unknown as Record<string, unknown>,
         ),
       },
+      {
+        table: 'ka_client_contracts',
+        key: ['contract_id'],
+        rows: [...dirtyContracts.values()] as unknown as Record<string, unknown>[],
+      },
     ] satisfies RowWrite[];
   };
 };
@@ -286,7 +363,8 @@ const kaClientsApplier = (): BatchApplier => {
 export const kaClientsProjection: Projection = {
   name: KA_CLIENTS,
   // 2: contracts show billable and overdelivered spend apart. 3: campaigns in a table of their own.
-  version: 3,
+  // 4: contracts in a table of their own.
+  version: 4,
   component: 'read-model:ka_clients',
   migrations: MIGRATIONS,
   events: KA_CLIENTS_EVENTS,
@@ -294,6 +372,7 @@ export const kaClientsProjection: Projection = {
     { name: 'ka_clients', key: ['advertiser_id'] },
     { name: 'ka_client_routes', key: ['kind', 'id'] },
     { name: 'ka_client_campaigns', key: ['campaign_id'] },
+    { name: 'ka_client_contracts', key: ['contract_id'] },
   ],
   applier: kaClientsApplier,
 };

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { KaTier } from '#domain';
 import type { KaClient } from './ka-client';
-import { KA_CLIENTS, kaClientOf, type KaClientRecord } from './ka-clients.projection';
+import { KA_CLIENTS, kaClientRowOf, type KaClientRecord } from './ka-clients.projection';
 
 export interface KaClientFilters {
   readonly kaTier?: KaTier;
@@ -22,12 +22,19 @@ export interface Page<T> {
   readonly nextCursor: string | null;
 }
 
-// jsonb would turn numeric(40,0) into a double and lose digits: positions travel as text.
-const KA_CLIENT_JSON = `to_jsonb(k) - 'position' || jsonb_build_object('position', k.position::text)`;
+// jsonb would turn numeric(40,0) into a double and lose digits: positions travel as text. The
+// contracts, rows of their own, come back as one object keyed by contract id.
+const KA_CLIENT_JSON = `to_jsonb(k) - 'position' || jsonb_build_object('position', k.position::text,
+  'contracts', coalesce((SELECT jsonb_object_agg(c.contract_id, c.contract) FROM ka_client_contracts c
+    WHERE c.advertiser_id = k.advertiser_id), '{}'::jsonb))`;
+
+type KaClientJson = KaClientRecord & { contracts: KaClient['contracts'] };
+
+const kaClientOf = (record: KaClientJson): KaClient => ({ ...kaClientRowOf(record), contracts: record.contracts });
 const CHECKPOINT = `coalesce((SELECT position::text FROM projection_checkpoints WHERE name = '${KA_CLIENTS}'), '0')`;
 
 export const findKaClient = async (pool: Pool, advertiserId: string): Promise<AtPosition<KaClient | undefined>> => {
-  const { rows } = await pool.query<{ position: string; row: KaClientRecord | null }>(
+  const { rows } = await pool.query<{ position: string; row: KaClientJson | null }>(
     `SELECT ${CHECKPOINT} AS position,
        (SELECT ${KA_CLIENT_JSON} FROM ka_clients k WHERE k.advertiser_id = $1) AS row`,
     [advertiserId],
@@ -43,7 +50,7 @@ export const listKaClients = async (
   cursor: string | undefined,
   limit: number,
 ): Promise<AtPosition<Page<KaClient>>> => {
-  const { rows } = await pool.query<{ position: string; rows: KaClientRecord[] }>(
+  const { rows } = await pool.query<{ position: string; rows: KaClientJson[] }>(
     `SELECT ${CHECKPOINT} AS position,
        coalesce((SELECT jsonb_agg(${KA_CLIENT_JSON} ORDER BY k.advertiser_id) FROM (
          SELECT * FROM ka_clients
