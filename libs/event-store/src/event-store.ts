@@ -186,6 +186,12 @@ export interface EventStore {
   findEvent?(eventId: string): Promise<RecordedEvent | undefined>;
   /** A stream's events; an empty array when the stream does not exist. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /**
+   * Optional: several streams' events from a revision on each (forwards, like readStream with
+   * fromRevision), in one read from one snapshot; a stream without events maps to an empty array.
+   * Callers without it read each stream.
+   */
+  readStreams?(fromRevisions: ReadonlyMap<string, Revision>): Promise<Map<string, RecordedEvent[]>>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /**
    * Optional fast path for reading a long stretch of the log forwards (exports, audits): the events

@@ -116,6 +116,14 @@ export class UpcastingEventStore implements EventStore {
     return this.stored.subscribeToAll(options, (events) => handler(upcastAll(this.registry, events)));
   }
 
+  readStreams?: EventStore['readStreams'] =
+    this.stored.readStreams === undefined
+      ? undefined
+      : async (fromRevisions) => {
+          const read = await this.stored.readStreams!(fromRevisions);
+          return new Map([...read].map(([streamId, events]) => [streamId, upcastAll(this.registry, events)]));
+        };
+
   findEvent?: EventStore['findEvent'] =
     this.stored.findEvent === undefined
       ? undefined

@@ -93,4 +93,51 @@ describe('stream cache over a fold that changes states in place (real PostgreSQL
     const again = await cache.refresh(tally, streamId);
     expect(again.state.seen).toEqual([0, 1, 2]);
   });
+
+  it('reads the streams refreshed in one turn with one statement, each after its own cached revision', async () => {
+    const cache = new StreamCache(store);
+    const [a, b, absent] = [`tally-${randomUUID()}`, `tally-${randomUUID()}`, `tally-${randomUUID()}`];
+    await appendCounted(store, a, 0, 3);
+    await appendCounted(store, b, 0, 2);
+    await cache.refresh(tally, a);
+    await appendCounted(store, a, 3, 2);
+    const readStreams = jest.spyOn(store, 'readStreams');
+    const readStream = jest.spyOn(store, 'readStream');
+    try {
+      const [ra, rb, rAbsent] = await Promise.all([
+        cache.refresh(tally, a),
+        cache.refresh(tally, b),
+        cache.refresh(tally, absent),
+      ]);
+      expect(readStreams).toHaveBeenCalledTimes(1);
+      expect(readStream).not.toHaveBeenCalled();
+      expect(readStreams.mock.calls[0]![0]).toEqual(
+        new Map([
+          [a, 3n],
+          [b, 0n],
+          [absent, 0n],
+        ]),
+      );
+      expect(ra.state.seen).toEqual([0, 1, 2, 3, 4]);
+      expect(rb.state.seen).toEqual([0, 1]);
+      expect(rAbsent.revision).toBeUndefined();
+    } finally {
+      readStreams.mockRestore();
+      readStream.mockRestore();
+    }
+  });
+
+  it('fails every refresh of a read that failed, and reads afresh next time', async () => {
+    const cache = new StreamCache(store);
+    const [a, b] = [`tally-${randomUUID()}`, `tally-${randomUUID()}`];
+    await appendCounted(store, a, 0, 1);
+    const readStreams = jest.spyOn(store, 'readStreams').mockRejectedValueOnce(new Error('connection lost'));
+    try {
+      const results = await Promise.allSettled([cache.refresh(tally, a), cache.refresh(tally, b)]);
+      expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected']);
+      expect((await cache.refresh(tally, a)).state.seen).toEqual([0]);
+    } finally {
+      readStreams.mockRestore();
+    }
+  });
 });

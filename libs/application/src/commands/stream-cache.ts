@@ -19,6 +19,13 @@ interface Entry<S> extends FoldedStream<S> {
   superseded: boolean;
 }
 
+interface QueuedRead {
+  readonly streamId: string;
+  readonly fromRevision: bigint;
+  readonly resolve: (events: RecordedEvent[]) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 type AnyDecider<S> = Pick<Decider<Command, Event, S, unknown>, 'initialState' | 'evolve'>;
 
 /** Streams kept folded in memory; the least recently used one is dropped beyond this. */
@@ -50,6 +57,7 @@ const initialEntry = <S>(decider: AnyDecider<S>): Entry<S> => ({
 @Injectable()
 export class StreamCache {
   private readonly streams = new Map<string, Entry<unknown>>();
+  private queued: QueuedRead[] = [];
 
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
@@ -68,20 +76,55 @@ export class StreamCache {
     return !(folded as Entry<unknown>).superseded;
   }
 
-  /** The stream as the store has it now: one read of the events after the known revision. */
+  /**
+   * The stream as the store has it now: one read of the events after the known revision. Reads
+   * asked for in the same turn of the event loop (a decision's facts, concurrent commands) go to a
+   * store that can as one statement.
+   */
   async refresh<S>(decider: AnyDecider<S>, streamId: string): Promise<FoldedStream<S>> {
     let base = this.peek(decider, streamId) as Entry<S>;
     for (;;) {
-      const newer = await this.store.readStream(
-        streamId,
-        base.revision === undefined ? {} : { fromRevision: base.revision + 1n },
-      );
+      const newer = await this.readAfter(streamId, base.revision);
       const folded = this.foldIn(decider, streamId, base, newer);
       if (folded !== undefined) return folded;
       // What was read does not join what is cached now (the entry was dropped or replaced by an
       // older lineage while the read was in flight): read again from what is cached.
       base = this.peek(decider, streamId) as Entry<S>;
     }
+  }
+
+  private readAfter(streamId: string, revision: bigint | undefined): Promise<RecordedEvent[]> {
+    const fromRevision = revision === undefined ? 0n : revision + 1n;
+    if (this.store.readStreams === undefined) return this.store.readStream(streamId, { fromRevision });
+    return new Promise((resolve, reject) => {
+      this.queued.push({ streamId, fromRevision, resolve, reject });
+      if (this.queued.length === 1) process.nextTick(() => this.readQueued());
+    });
+  }
+
+  private readQueued(): void {
+    const reads = this.queued;
+    this.queued = [];
+    if (reads.length === 1) {
+      const [{ streamId, fromRevision, resolve, reject }] = reads as [QueuedRead];
+      this.store.readStream(streamId, { fromRevision }).then(resolve, reject);
+      return;
+    }
+    const fromRevisions = new Map<string, bigint>();
+    for (const { streamId, fromRevision } of reads) {
+      const earliest = fromRevisions.get(streamId);
+      if (earliest === undefined || fromRevision < earliest) fromRevisions.set(streamId, fromRevision);
+    }
+    this.store.readStreams!(fromRevisions).then(
+      (read) => {
+        for (const { streamId, fromRevision, resolve } of reads) {
+          resolve((read.get(streamId) ?? []).filter((event) => event.revision >= fromRevision));
+        }
+      },
+      (error: unknown) => {
+        for (const { reject } of reads) reject(error);
+      },
+    );
   }
 
   /** Folds events this process has just appended at `folded.revision`, sparing the next command a read. */

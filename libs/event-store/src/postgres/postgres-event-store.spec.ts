@@ -61,6 +61,28 @@ describe('PostgresEventStore specifics', () => {
     await other.close();
   }, 20_000);
 
+  it('reads several streams in one statement, each from its own revision, and an absent one as empty', async () => {
+    const [a, b, absent] = [`many-a-${randomUUID()}`, `many-b-${randomUUID()}`, `many-c-${randomUUID()}`];
+    await store.append(a, ['A0', 'A1', 'A2', 'A3'].map(event), 'no_stream');
+    await store.append(b, ['B0', 'B1'].map(event), 'no_stream');
+    await store.append(`many-other-${randomUUID()}`, [event('X')], 'no_stream');
+    const read = await store.readStreams(
+      new Map([
+        [a, 2n],
+        [b, 0n],
+        [absent, 0n],
+      ]),
+    );
+    expect([...read.keys()].sort()).toEqual([a, b, absent].sort());
+    expect(read.get(a)!.map((e) => [e.type, e.revision])).toEqual([
+      ['A2', 2n],
+      ['A3', 3n],
+    ]);
+    expect(read.get(b)!.map((e) => e.type)).toEqual(['B0', 'B1']);
+    expect(read.get(absent)).toEqual([]);
+    expect(read.get(a)).toEqual(await store.readStream(a, { fromRevision: 2n }));
+  });
+
   it('returns the revision and position of the last event of a batch whose sequence numbers gain a digit', async () => {
     // Sequence values are compared as numbers, not as their text (where "100000" < "99999").
     await database.pool.query('ALTER SEQUENCE es_event_seq RESTART WITH 99995');
