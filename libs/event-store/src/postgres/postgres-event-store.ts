@@ -125,6 +125,14 @@ const filterCondition = (filter: LogFilter | undefined, params: unknown[]): stri
   return conditions.length === 0 ? 'TRUE' : conditions.join(' AND ');
 };
 
+/*
+ * Each batch costs every projection runner a statement whatever its size, so under load fewer,
+ * larger batches take less CPU from the commands and from each other. Measured on 2 cores at 500
+ * link toggles/s: 20 ms gave a lower command-to-feed p99 than 10 ms (shorter queues) and higher
+ * write throughput; 35 ms added more waiting than it saved.
+ */
+const SUBSCRIPTION_READ_INTERVAL_MS = 20;
+
 const NOTIFY_CHANNEL = 'es_events_appended';
 // Other processes' subscribers are woken at most this often; under load one NOTIFY covers many appends.
 const NOTIFY_INTERVAL_MS = 10;
@@ -502,7 +510,7 @@ export class PostgresEventStore implements EventStore {
       after: options.after ?? START,
       maxBatchSize: options.maxBatchSize ?? 500,
       idlePollMs: this.options.idlePollMs ?? 1_000,
-      minReadIntervalMs: this.options.subscriptionReadIntervalMs ?? 10,
+      minReadIntervalMs: this.options.subscriptionReadIntervalMs ?? SUBSCRIPTION_READ_INTERVAL_MS,
       readPage: (from, limit, seenGeneration) =>
         options.filter === undefined
           ? this.tail.readPage(from, limit, seenGeneration)
