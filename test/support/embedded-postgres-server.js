@@ -3,7 +3,7 @@
 // runs here, under plain Node, with the application's own startEmbeddedPostgres (compiled by swc on
 // load, keeping `import()` native). It reports its URL over IPC and stops the server and deletes its
 // data when told to, when Jest goes away (the IPC channel closes) or on a signal.
-const { mkdtempSync, chmodSync, readFileSync, rmSync } = require('node:fs');
+const { mkdtempSync, chmodSync, readFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { transformSync } = require('@swc/core');
@@ -17,7 +17,7 @@ require.extensions['.ts'] = (module, filename) => {
   module._compile(code, filename);
 };
 
-const { startEmbeddedPostgres } = require('../../libs/runtime/src/embedded-postgres.ts');
+const { removeDataDir, startEmbeddedPostgres } = require('../../libs/runtime/src/embedded-postgres.ts');
 
 const port = Number(process.env.EMBEDDED_TEST_PG_PORT);
 const maxConnections = Number(process.env.EMBEDDED_TEST_PG_MAX_CONNECTIONS);
@@ -34,10 +34,8 @@ const stop = () => {
       (server) => server.stop(),
       () => undefined,
     )
-    .finally(() => {
-      rmSync(dataDir, { recursive: true, force: true });
-      process.exit(0);
-    });
+    // The cluster too: as root it lives under the shared base, linked from the data directory.
+    .finally(() => removeDataDir(dataDir).finally(() => process.exit(0)));
   return stopping;
 };
 
@@ -50,7 +48,6 @@ starting.then(
   (error) => {
     const cause = error.cause ? `caused by: ${error.cause.stack ?? error.cause}\n` : '';
     process.stderr.write(`${error.stack ?? error}\n${cause}`);
-    rmSync(dataDir, { recursive: true, force: true });
-    process.exit(1);
+    void removeDataDir(dataDir).finally(() => process.exit(1));
   },
 );
