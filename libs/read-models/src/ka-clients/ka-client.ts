@@ -1,5 +1,10 @@
 import type { CampaignStatus, ContractStatus, KaTier } from '#domain';
-import { unknownEventType, type EventInterest, type ProjectedEvent } from '../engine/domain-events';
+import {
+  contractStatusAfter,
+  unknownEventType,
+  type EventInterest,
+  type ProjectedEvent,
+} from '../engine/domain-events';
 
 export type Verification = 'Pending' | 'Verified' | 'Rejected';
 export type CategoryApprovalStatus = 'Requested' | 'Approved' | 'Rejected' | 'Revoked' | 'Expired';
@@ -456,27 +461,13 @@ const contractAfter = (
     });
   }
   if (contract === undefined) return undefined;
-  const status = (next: KaClientContract['status']): KaClientContract => ({ ...contract, status: next });
+  const status = contractStatusAfter(event);
+  if (status !== undefined) return { ...contract, status };
   switch (event.type) {
     case 'ContractDraftRevised': {
       const { contractId: _contractId, ...changes } = event.data;
       return amounts({ ...contract, ...definedTerms(changes), status: 'Draft' });
     }
-    case 'ContractSubmitted':
-      return status('Submitted');
-    case 'ContractApproved':
-      return status('Approved');
-    case 'ContractRejected':
-      return status('Rejected');
-    case 'ContractSigned':
-    case 'ContractResumed':
-      return status('Active');
-    case 'ContractSuspended':
-      return status('Suspended');
-    case 'ContractTerminated':
-      return status('Terminated');
-    case 'ContractExpired':
-      return status('Expired');
     case 'ContractAmendmentProposed':
       return { ...contract, pendingAmendmentVersion: event.data.version };
     case 'ContractAmendmentApproved': {
