@@ -426,13 +426,8 @@ const applyInputEvents = async (
     }
   }
   const removed = await stalePermissions(client, inputs, touched);
-  const inputWrites = changedInputs(inputs, touched);
   return [
-    ...inputWrites.map((write) =>
-      write.table === 'link_eligible_categories'
-        ? { ...write, deletes: [...removedCategories].map((category) => ({ category })) }
-        : write,
-    ),
+    ...changedInputs(inputs, touched, removedCategories),
     {
       table: 'link_permissions',
       key: ['advertiser_id', 'platform', 'category', 'contract_id'],
@@ -452,8 +447,8 @@ const applyInputEvents = async (
   ];
 };
 
-/** The helper rows this batch changed, to be written with the permissions. */
-const changedInputs = (inputs: Inputs, touched: Touched): RowWrite[] => {
+/** The helper rows this batch changed or removed, to be written with the permissions. */
+const changedInputs = (inputs: Inputs, touched: Touched, removedCategories: ReadonlySet<string>): RowWrite[] => {
   const present = <V>(map: { get(key: string): V | undefined }, keys: Iterable<string>): V[] =>
     [...keys].map((key) => map.get(key)).filter((value): value is V => value !== undefined);
   return [
@@ -473,6 +468,7 @@ const changedInputs = (inputs: Inputs, touched: Touched): RowWrite[] => {
         category: category.category,
         regulated: category.regulated,
       })),
+      deletes: [...removedCategories].map((category) => ({ category })),
     },
     {
       table: 'link_advertisers',
