@@ -43,8 +43,17 @@ describe('work lists on PostgreSQL', () => {
   let runner: ProjectionRunner;
   let last = 0n;
 
+  // Inboxes list the oldest first by recording time in milliseconds: two writes in one millisecond
+  // are equally old and their order is the tie-break's, so each write waits for a millisecond of its own.
+  const nextMillisecond = async () => {
+    const start = Date.now();
+    while (Date.now() === start) await new Promise((resolve) => setTimeout(resolve, 1));
+  };
   const write = async (actor: { userId: string; roles: string[] }, ...planned: PlannedEvent[]) => {
-    for (const event of planned) last = await writer.append([event], actor);
+    for (const event of planned) {
+      await nextMillisecond();
+      last = await writer.append([event], actor);
+    }
   };
   const caughtUp = async () => {
     if ((await watcher.waitFor(WORK_LISTS, last, 15_000)) === undefined) throw new Error('work_lists is behind');
