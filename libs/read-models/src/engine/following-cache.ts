@@ -26,6 +26,8 @@ const keyOf = (parts: readonly string[]) => JSON.stringify(parts);
 interface Known {
   /** Changes up to here have been applied to the entries (dropped their keys). */
   readonly through: Position;
+  /** `through` as answers carry it. */
+  readonly throughText: string;
   /** The projection's version then: another version (a rebuild) may have rewritten any row. */
   readonly version: number;
   /** The values' table then: a rebuild swaps in another table, whose rows may differ without a change. */
@@ -42,7 +44,12 @@ export interface FollowingCacheOptions {
   readonly maxChangesPerRefresh?: number;
 }
 
-const later = (a: Position, b: Position) => (a > b ? a : b);
+/** A loaded value, the position it was current at, and that position as a number to compare. */
+interface Entry<V> {
+  readonly position: string;
+  readonly value: V;
+  readonly at: Position;
+}
 
 /**
  * Values of a read model kept in memory and as fresh as a query: before it answers from memory, the
@@ -55,7 +62,7 @@ const later = (a: Position, b: Position) => (a > b ? a : b);
  * are current at, as a query's would.
  */
 export class FollowingCache<V> {
-  private readonly entries: LruCache<{ readonly position: string; readonly value: V }>;
+  private readonly entries: LruCache<Entry<V>>;
   private readonly maxChanges: number;
   /**
    * One statement, so all comes from one snapshot: the checkpoint, version and table of the
@@ -91,11 +98,15 @@ export class FollowingCache<V> {
     if (known === undefined) return this.model.load(this.pool, parts);
     const key = keyOf(parts);
     const cached = this.entries.get(key);
-    if (cached !== undefined) return { ...cached, position: later(BigInt(cached.position), known.through).toString() };
+    if (cached !== undefined) {
+      // Unchanged since it loaded, so it is current up to what the entries have applied.
+      return cached.at >= known.through ? cached : { position: known.throughText, value: cached.value };
+    }
     const loaded = await this.model.load(this.pool, parts);
+    const at = BigInt(loaded.position);
     // A refresh meanwhile may have applied a change after `loaded.position` (it found no entry to
     // drop) or seen the table swapped: keep only a value loaded within one refresh's knowledge.
-    if (this.known === known && BigInt(loaded.position) >= known.through) this.entries.set(key, loaded);
+    if (this.known === known && at >= known.through) this.entries.set(key, { ...loaded, at });
     return loaded;
   }
 
@@ -143,7 +154,7 @@ export class FollowingCache<V> {
     if (rows.length === 0) {
       // No projector has run yet: nothing to keep, and every key loads at checkpoint 0 anyway.
       this.entries.clear();
-      this.known = { through: 0n, version: 0, relation: null, epoch, announcements };
+      this.known = { through: 0n, throughText: '0', version: 0, relation: null, epoch, announcements };
       return;
     }
     const checkpoint = BigInt(rows[0]!.checkpoint);
@@ -161,6 +172,6 @@ export class FollowingCache<V> {
     } else {
       for (const row of rows) if (row.key !== null) this.entries.delete(keyOf(row.key));
     }
-    this.known = { through: checkpoint, version, relation, epoch, announcements };
+    this.known = { through: checkpoint, throughText: checkpoint.toString(), version, relation, epoch, announcements };
   }
 }
