@@ -518,6 +518,38 @@ describe('read-model projections on PostgreSQL', () => {
       expect(revoked.reasons).toContain('CATEGORY_REVOKED');
     });
 
+    it('given a remembered serving answer, when the clock passes the flight’s start or end or the contract’s last day, then the answer follows the clock', async () => {
+      const advertiserId = randomUUID();
+      const contractId = randomUUID();
+      const campaignId = randomUUID();
+      const answers = new CampaignServingAnswers(cachePool, cacheWatcher, cache);
+      await write(
+        ...allowedClient(advertiserId, contractId).map((event) =>
+          event.type === 'ContractDrafted' ? { ...event, data: { ...event.data, endsOn: '2026-06-30' } } : event,
+        ),
+        events.budgetAllocated(contractId, campaignId, '500000'),
+        events.campaignCreated(campaignId, contractId, advertiserId, 'beauty', '500000', {
+          platform: 'taobao',
+          url: 'https://item.taobao.com/1',
+        }),
+        events.campaignSubmitted(campaignId),
+        events.campaignApproved(campaignId),
+        events.campaignLaunched(campaignId),
+      );
+      await settled(WORK_LISTS);
+      await settled(LINK_PERMISSIONS);
+      const at = async (instant: string) => (await answers.answer(campaignId, new Date(instant))).value!.reasons;
+
+      // Asked in the middle first, so every later answer is one a remembered answer could have hidden.
+      expect(await at('2026-03-01T12:00:00.000Z')).toEqual([]);
+      expect(await at('2025-12-31T23:59:59.999Z')).toEqual(['CAMPAIGN_NOT_STARTED', 'CONTRACT_NOT_IN_TERM']);
+      expect(await at('2026-01-01T00:00:00.000Z')).toEqual([]);
+      expect(await at('2026-06-30T23:59:59.999Z')).toEqual([]);
+      expect(await at('2026-07-01T00:00:00.000Z')).toEqual(['CONTRACT_NOT_IN_TERM']);
+      expect(await at('2026-12-31T00:00:00.000Z')).toEqual(['CAMPAIGN_ENDED', 'CONTRACT_NOT_IN_TERM']);
+      expect(await at('2026-03-01T12:00:00.000Z')).toEqual([]);
+    });
+
     it('given a damaged row remembered, when a rebuild swaps in a repaired table at the same version, then the repaired row is answered', async () => {
       const advertiserId = randomUUID();
       await write(...allowedClient(advertiserId, randomUUID()));

@@ -5,6 +5,7 @@ import type { CheckpointWatcher } from '../engine/checkpoint-watcher';
 import { FollowingCache, type FollowingCacheOptions } from '../engine/following-cache';
 import type { AtPosition } from '../ka-clients/ka-clients.queries';
 import type { LinkPermissionCache } from '../link-permissions/link-permission-cache';
+import type { PermissionRecord } from '../link-permissions/link-permissions.queries';
 import { WORK_LISTS } from '../work-lists/work-lists.projection';
 import {
   DENY_REASONS,
@@ -87,13 +88,42 @@ const CAMPAIGN_SQL = `
 
 const earlier = (a: string, b: string) => (BigInt(a) < BigInt(b) ? a : b);
 
+const DAY_MS = 86_400_000;
+
+/**
+ * An answer computed at `from` for one campaign row and link permission (the objects the caches
+ * hold, so the same objects mean the same rows), and the instant it may first differ.
+ */
+interface RememberedAnswer {
+  readonly permission: PermissionRecord | undefined;
+  readonly from: number;
+  readonly until: number;
+  readonly answer: CampaignServing;
+}
+
+/**
+ * Time enters the answer only through the flight (now against startsAt and endsAt) and the date
+ * of today (the permission's dates): the answer stays the same until the next of these comes.
+ */
+const sameAnswerUntil = (row: CampaignRow, now: number): number => {
+  let until = Math.floor(now / DAY_MS) * DAY_MS + DAY_MS;
+  for (const boundary of [row.starts_at.getTime(), row.ends_at.getTime()]) {
+    if (now < boundary && boundary < until) until = boundary;
+  }
+  return until;
+};
+
 /**
  * The serving answer, on ad serving's hot path: the campaign's work_lists row and its link
  * permission, each kept in memory as fresh as a query (FollowingCache, LinkPermissionCache). The
  * position is the lower of the two, so it never claims more than both read models have applied.
+ * The answer itself is remembered beside the row it was computed from until a row or the time
+ * changes it.
  */
 export class CampaignServingAnswers {
   private readonly campaigns: FollowingCache<CampaignRow | undefined>;
+  /** Keyed by the cached row: an entry goes when the cache drops the row. */
+  private readonly answers = new WeakMap<CampaignRow, RememberedAnswer>();
 
   constructor(
     pool: Pool,
@@ -131,13 +161,30 @@ export class CampaignServingAnswers {
     const row = campaign.value;
     if (row === undefined) return { position: campaign.position, value: undefined };
     if (row.platform === null) {
-      return { position: campaign.position, value: servingOf(campaignId, withoutPermission(row), now) };
+      return { position: campaign.position, value: this.remembered(campaignId, row, undefined, now) };
     }
     const covering = await this.links.covering(
       { advertiserId: row.advertiser_id, platform: row.platform, category: row.category },
       min,
     );
     const permission = covering.records.find((record) => record.contract_id === row.contract_id);
+    return {
+      position: earlier(campaign.position, covering.position),
+      value: this.remembered(campaignId, row, permission, now),
+    };
+  }
+
+  private remembered(
+    campaignId: string,
+    row: CampaignRow,
+    permission: PermissionRecord | undefined,
+    now: Date,
+  ): CampaignServing {
+    const at = now.getTime();
+    const known = this.answers.get(row);
+    if (known !== undefined && known.permission === permission && known.from <= at && at < known.until) {
+      return known.answer;
+    }
     const record: ServingRecord =
       permission === undefined
         ? withoutPermission(row)
@@ -152,7 +199,9 @@ export class CampaignServingAnswers {
             regulated: permission.regulated,
             licence_ref: permission.licence_ref,
           };
-    return { position: earlier(campaign.position, covering.position), value: servingOf(campaignId, record, now) };
+    const answer = servingOf(campaignId, record, now);
+    this.answers.set(row, { permission, from: at, until: sameAnswerUntil(row, at), answer });
+    return answer;
   }
 }
 
