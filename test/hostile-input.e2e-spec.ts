@@ -164,6 +164,71 @@ describe('hostile input over HTTP', () => {
     });
   });
 
+  describe('query parameters', () => {
+    it.each([
+      ['/v1/advertisers?q=', 'q'],
+      ['/v1/advertisers?salesOwnerId=', 'salesOwnerId'],
+      ['/v1/contracts?salesOwnerId=', 'salesOwnerId'],
+    ])('refuses NUL in %s with 400 naming it, before any query', async (path, field) => {
+      const response = await t.http.get(`${path}a%00b`).set('authorization', sales);
+      expectProblem(response, 400, 'VALIDATION_FAILED');
+      expect(response.body.errors[0].field).toBe(field);
+    });
+
+    it('refuses a position beyond any store’s with 400, and reads from one no event has', async () => {
+      const auditor = await t.as('fay', 'finance_auditor');
+      const beyond = (1n << 128n).toString();
+      const tooFar = await t.http.get(`/v1/audit/events?fromPosition=${beyond}`).set('authorization', auditor);
+      expectProblem(tooFar, 400, 'VALIDATION_FAILED');
+      // Below 2^128 but past the sequence numbers PostgreSQL stores: no event is there.
+      const empty = await t.http
+        .get('/v1/audit/events?fromPosition=99999999999999999999999999999999')
+        .set('authorization', auditor)
+        .expect(200);
+      expect(empty.body).toMatchObject({ events: [], hasMore: false });
+    });
+
+    it('never answers 5xx on any documented GET route, whatever a query parameter holds', async () => {
+      const document = (await t.http.get('/docs/openapi.json').expect(200)).body as {
+        paths: Record<string, { get?: { parameters?: { name: string; in: string }[] } }>;
+      };
+      const everyone = await t.as(
+        'root',
+        'sales',
+        'deal_approver',
+        'compliance',
+        'platform_admin',
+        'finance_auditor',
+        'service',
+      );
+      const hostile = [
+        '%00',
+        'a%00b',
+        '%ED%A0%80',
+        '%C0%80',
+        '-1',
+        '1e309',
+        '99999999999999999999999999999999',
+        '9'.repeat(60),
+        'x'.repeat(3_000),
+        '%27%3B--',
+      ];
+      const failures: string[] = [];
+      for (const [template, operations] of Object.entries(document.paths)) {
+        const path = template.replace(/\{[^}]+\}/g, advertiserId);
+        for (const { name } of (operations.get?.parameters ?? []).filter((parameter) => parameter.in === 'query')) {
+          for (const value of hostile) {
+            for (const query of [`${name}=${value}`, `${name}=${value}&${name}=${value}`]) {
+              const response = await t.http.get(`${path}?${query}`).set('authorization', everyone).timeout(10_000);
+              if (response.status >= 500) failures.push(`${response.status} GET ${path}?${query.slice(0, 80)}`);
+            }
+          }
+        }
+      }
+      expect(failures).toEqual([]);
+    });
+  });
+
   describe('null where a field is optional', () => {
     it.each([
       [

@@ -311,5 +311,17 @@ export const streamCategory = (streamId: string): string => {
 
 export const positionToString = (position: Position): string => position.toString();
 
-export const parsePosition = (text: string): Position | undefined =>
-  /^(0|[1-9][0-9]{0,45})$/.test(text) ? BigInt(text) : undefined;
+/**
+ * The highest position any adapter can hand out: each packs a position from two unsigned 64-bit
+ * halves (PostgreSQL: transaction id and sequence; EventStoreDB: commit and prepare).
+ */
+export const MAX_POSITION = (1n << 128n) - 1n;
+
+/** A position as text: decimal digits without leading zeros, at most as many as MAX_POSITION has. */
+export const POSITION_PATTERN = new RegExp(`^(0|[1-9][0-9]{0,${MAX_POSITION.toString().length - 1}})$`);
+
+export const parsePosition = (text: string): Position | undefined => {
+  if (!POSITION_PATTERN.test(text)) return undefined;
+  const position = BigInt(text);
+  return position <= MAX_POSITION ? position : undefined;
+};

@@ -19,7 +19,8 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { epochMs } from '#domain';
-import { LowercaseUuid, PlainText } from '../http/dto';
+import { POSITION_PATTERN } from '#event-store';
+import { IsPosition, LowercaseUuid, PlainText } from '../http/dto';
 import { ANOMALY_REASONS, BREAK_REASONS } from './chain-verifier';
 import { CHECKPOINT_ENTRY, CHECKPOINT_FORMAT, PROBLEM_KINDS, type CheckpointScope } from './checkpoints';
 import { EXPORT_COLUMNS, EXPORT_FORMATS, type ExportFormat } from './export-format';
@@ -27,7 +28,6 @@ import { EXPORT_COLUMNS, EXPORT_FORMATS, type ExportFormat } from './export-form
 export const STREAM_ID = /^[A-Za-z][A-Za-z0-9]{0,63}-[A-Za-z0-9_.:-]{1,200}$/;
 const CATEGORY = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
 const EVENT_TYPE = /^[A-Z][A-Za-z0-9]{0,99}$/;
-const POSITION = /^(0|[1-9][0-9]{0,45})$/;
 
 /** A repeatable query parameter that also takes a comma-separated list: ?eventType=A,B&eventType=C. */
 const QueryList = () =>
@@ -52,10 +52,10 @@ const UtcInstant = () =>
 
 const PositionParam = (description: string) =>
   applyDecorators(
-    ApiPropertyOptional({ description, pattern: POSITION.source, example: '8589934593' }),
+    ApiPropertyOptional({ description, pattern: POSITION_PATTERN.source, example: '8589934593' }),
     IsOptional(),
     IsString(),
-    Matches(POSITION, { message: '$property must be a global position (digits)' }),
+    IsPosition('$property must be a global position (digits)'),
   );
 
 /** The filters shared by the event list and the export. */
@@ -131,7 +131,7 @@ export class EventsQueryDto extends LogFilterQueryDto {
   @ApiPropertyOptional({ description: '`next` of the previous page (opaque)' })
   @IsOptional()
   @IsString()
-  @Matches(POSITION, { message: '$property must be the `next` of a previous page' })
+  @IsPosition('$property must be the `next` of a previous page')
   cursor?: string;
 
   @ApiPropertyOptional({ description: 'events per page', minimum: 1, maximum: 1000, default: 100 })
@@ -215,7 +215,7 @@ export class CheckpointManifestDto {
 
   @ApiProperty({ description: 'the global log head the manifest was taken at' })
   @IsString()
-  @Matches(POSITION, { message: '$property must be a global position (digits)' })
+  @IsPosition('$property must be a global position (digits)')
   headPosition!: string;
 
   @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'when the store committed that head' })

@@ -13,6 +13,7 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 import type { DomainCommandType } from '#domain';
+import { parsePosition } from '#event-store';
 import { Issues } from './auth.guard';
 import { WriteInterceptor } from './write.interceptor';
 
@@ -20,7 +21,7 @@ export const SLUG = /^[a-z][a-z0-9_]{1,31}$/;
 export const MONEY = /^(0|[1-9][0-9]{0,17})$/;
 export const CALENDAR_DATE = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
 
-const CONTROL_OR_LONE_SURROGATE = /[\p{Cc}\p{Cs}]/u;
+export const CONTROL_OR_LONE_SURROGATE = /[\p{Cc}\p{Cs}]/u;
 const CONTROL_BUT_LINE_BREAK_OR_TAB_OR_LONE_SURROGATE = /(?![\n\t])[\p{Cc}\p{Cs}]/u;
 
 /**
@@ -44,6 +45,16 @@ export const PlainText = (options: { multiline?: boolean } & ValidationOptions =
     validationOptions,
   );
 };
+
+/** A global position of the log as text: digits, no larger than any store can hand out. */
+export const IsPosition = (message: string) =>
+  ValidateBy({
+    name: 'position',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && parsePosition(value) !== undefined,
+      defaultMessage: () => message,
+    },
+  });
 
 /** A user id as a token subject spells it: visible characters only (see subjectOf in tokens.ts). */
 export const UserIdText = () =>

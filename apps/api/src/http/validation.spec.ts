@@ -35,4 +35,24 @@ describe('ApiValidationPipe', () => {
     await expect(pipe.transform(bad, query)).rejects.toBeInstanceOf(BadRequestException);
     await expect(pipe.transform(bad, query)).rejects.toBeInstanceOf(BadRequestException);
   });
+
+  it.each([
+    ['a NUL in a query field its DTO leaves free', { type: 'query', metatype: Object }, { q: 'a\u0000b' }, 'q'],
+    [
+      'a lone surrogate in a repeated query field',
+      { type: 'query', metatype: Object },
+      { tag: ['ok', '\ud800'] },
+      'tag[1]',
+    ],
+    ['a NUL in a path parameter', { type: 'param', metatype: String, data: 'campaignId' }, 'a\u0000', 'campaignId'],
+  ] as const)('given %s, then it is refused naming the parameter', async (_, metadata, value, field) => {
+    const refused = await pipe.transform(value, metadata as ArgumentMetadata).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(BadRequestException);
+    expect(JSON.stringify((refused as BadRequestException).getResponse())).toContain(field);
+  });
+
+  it('lets line feeds through in a body, where prose may hold them', async () => {
+    const body = { reason: 'first line\nsecond' };
+    expect(await pipe.transform(body, { type: 'body', metatype: Object })).toEqual(body);
+  });
 });

@@ -1,5 +1,7 @@
 import { ValidationPipe, type ArgumentMetadata, type ValidationPipeOptions } from '@nestjs/common';
+import { ValidationError } from 'class-validator';
 import { LruCache } from '#read-models';
+import { CONTROL_OR_LONE_SURROGATE } from './dto';
 
 const REMEMBERED = Symbol('rememberValidQueries');
 
@@ -18,7 +20,28 @@ export const RememberValidQueries =
     Reflect.defineMetadata(REMEMBERED, capacity, target);
   };
 
-/** The global ValidationPipe, remembering valid queries of DTOs marked with RememberValidQueries. */
+/** The name of the first query or path parameter (`name` or `name[1]`) whose text is not plain. */
+const unplainParameter = (value: unknown, name: string): string | undefined => {
+  if (typeof value === 'string') return CONTROL_OR_LONE_SURROGATE.test(value) ? name : undefined;
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) {
+      const found = unplainParameter(item, `${name}[${index}]`);
+      if (found !== undefined) return found;
+    }
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) {
+      const found = unplainParameter(item, name === '' ? key : `${name}.${key}`);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+};
+
+/**
+ * The global ValidationPipe, remembering valid queries of DTOs marked with RememberValidQueries.
+ * Every query and path parameter must be plain text, whatever its DTO says: a NUL or an unpaired
+ * surrogate is a 400 naming it, never a query PostgreSQL refuses.
+ */
 export class ApiValidationPipe extends ValidationPipe {
   private readonly remembered = new WeakMap<object, LruCache<object>>();
 
@@ -27,6 +50,18 @@ export class ApiValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'query' || metadata.type === 'param') {
+      const parameter = unplainParameter(value, metadata.data ?? '');
+      if (parameter !== undefined) {
+        const error = Object.assign(new ValidationError(), {
+          property: parameter,
+          value,
+          constraints: { plainText: `${parameter} must not contain control characters or unpaired surrogates` },
+          children: [],
+        });
+        throw this.exceptionFactory([error]);
+      }
+    }
     const type = metadata.metatype;
     const capacity = type === undefined ? undefined : (Reflect.getMetadata(REMEMBERED, type) as number | undefined);
     if (metadata.type !== 'query' || type === undefined || capacity === undefined) {

@@ -1,18 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { POSITION_PATTERN } from '#event-store';
 import { DENY_REASONS, SERVING_REASONS } from '#read-models';
+import { IsPosition } from '../http/dto';
 import { MAX_WAIT_MS } from './change-feed';
 
 export class ChangeFeedQueryDto {
   @ApiPropertyOptional({
     description:
       'resume after this position: `next` of the previous answer, the id of the last event received, or the X-Projection-Position of a snapshot read with GET /v1/link-permissions (default 0: from the beginning)',
-    pattern: '^[0-9]+$',
+    pattern: POSITION_PATTERN.source,
     example: '0',
   })
   @IsOptional()
-  @Matches(/^(0|[1-9][0-9]{0,45})$/, { message: '$property must be a position (decimal digits)' })
+  @IsPosition('$property must be a position (decimal digits)')
   after?: string;
 
   @ApiPropertyOptional({

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   DuplicateEventIds,
+  MAX_POSITION,
   WrongExpectedRevision,
   type AppendResult,
   type EventData,
@@ -278,6 +279,15 @@ export const describeEventStoreConformance = (adapterName: string, harness: Conf
         });
         expect(backwards.map((e) => (e.data as { n: number }).n)).toEqual([3, 2, 1]);
         expect(await store.headPosition()).toBeGreaterThanOrEqual(results[5]!.position);
+      });
+
+      test('reads from the highest position a caller may name: nothing forwards, the newest backwards', async () => {
+        const category = uniqueCategory();
+        await store.append(`${category}-a`, [event('Old'), event('New')], 'no_stream');
+        const filter = { streamCategories: [category] };
+        expect(await store.readAll({ from: MAX_POSITION, filter })).toEqual([]);
+        const newest = await store.readAll({ direction: 'backwards', from: MAX_POSITION, filter, maxCount: 1 });
+        expect(newest.map((e) => e.type)).toEqual(['New']);
       });
 
       test('filters by stream category and by event type', async () => {

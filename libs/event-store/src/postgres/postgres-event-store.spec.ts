@@ -83,6 +83,17 @@ describe('PostgresEventStore specifics', () => {
     expect(read.get(a)).toEqual(await store.readStream(a, { fromRevision: 2n }));
   });
 
+  it('reads from a position whose sequence half no event can have, as if from the largest one', async () => {
+    const stream = `beyond-${randomUUID()}`;
+    const [category] = stream.split('-');
+    await store.append(stream, ['B0', 'B1'].map(event), 'no_stream');
+    // Transaction 0 (before every real one), sequence 2^64 - 1 (past es_events.seq's bigint).
+    const position = (1n << 64n) - 1n;
+    const filter = { streamCategories: [category!] };
+    expect((await store.readAll({ from: position, filter })).map((e) => e.type)).toEqual(['B0', 'B1']);
+    expect(await store.readAll({ direction: 'backwards', from: position, filter })).toEqual([]);
+  });
+
   it('returns the revision and position of the last event of a batch whose sequence numbers gain a digit', async () => {
     // Sequence values are compared as numbers, not as their text (where "100000" < "99999").
     await database.pool.query('ALTER SEQUENCE es_event_seq RESTART WITH 99995');
