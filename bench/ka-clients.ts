@@ -12,7 +12,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client, Pool } from 'pg';
 import type { RecordedEvent } from '#event-store';
-import { kaClientsProjection, migrateProjections, upsertAll, type BatchApplier } from '#read-models';
+import { appliedPrefix, kaClientsProjection, migrateProjections, upsertAll, type BatchApplier } from '#read-models';
 import { events, type PlannedEvent } from './support/domain-history';
 
 const SERVER = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -77,7 +77,7 @@ const main = async (): Promise<void> => {
     const inTransaction = async (apply: BatchApplier, batch: readonly RecordedEvent[]): Promise<number> => {
       await client.query('BEGIN');
       const started = process.hrtime.bigint();
-      await upsertAll(client, await apply(client, batch));
+      await upsertAll(client, appliedPrefix(await apply(client, batch), batch.length).writes);
       const millis = Number(process.hrtime.bigint() - started) / 1e6;
       await client.query('COMMIT');
       return millis;

@@ -37,7 +37,26 @@ export interface Projection {
    * batches (only the lock holder or a rebuild writes these tables), so the runner replaces it
    * after any batch that did not commit.
    */
-  applier(): BatchApplier;
+  applier(options?: ApplierOptions): BatchApplier;
+}
+
+export interface ApplierOptions {
+  /**
+   * For a rebuild, which applies whole pages of the log: an applier that would otherwise cut a
+   * batch (see AppliedPrefix) applies all of it.
+   */
+  readonly rebuild?: boolean;
+}
+
+/**
+ * The rows for the first `through` events of a batch (at least one). An applier answers this
+ * instead of plain rows when applying more of the batch together would fold two changes of one row
+ * into one (a change feed keeps one entry per change); the caller commits these with the
+ * checkpoint at the last of them and applies the rest as another batch.
+ */
+export interface AppliedPrefix {
+  readonly writes: readonly RowWrite[];
+  readonly through: number;
 }
 
 /**
@@ -45,7 +64,19 @@ export interface Projection {
  * rows to write, which the caller commits atomically with the checkpoint. Unqualified table names
  * only: a rebuild points the search_path at shadow tables and runs the same code.
  */
-export type BatchApplier = (client: ClientBase, events: readonly RecordedEvent[]) => Promise<readonly RowWrite[]>;
+export type BatchApplier = (
+  client: ClientBase,
+  events: readonly RecordedEvent[],
+) => Promise<readonly RowWrite[] | AppliedPrefix>;
+
+/** What an applier's answer covers of a batch of `count` events. */
+export const appliedPrefix = (answer: readonly RowWrite[] | AppliedPrefix, count: number): AppliedPrefix => {
+  if (!('through' in answer)) return { writes: answer, through: count };
+  if (!Number.isInteger(answer.through) || answer.through < 1 || answer.through > count) {
+    throw new Error(`an applier answered rows for ${answer.through} of a batch of ${count} events`);
+  }
+  return answer;
+};
 
 export interface ProjectionTable {
   readonly name: string;

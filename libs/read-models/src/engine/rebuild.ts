@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { START, connectGuarded, migrate, streamAllOf, type EventStore, type Position } from '#event-store';
 import { migrateCheckpoints, notifyCheckpoint } from './checkpoints';
-import type { Projection } from './projection';
+import { appliedPrefix, type Projection } from './projection';
 import { upsertAll } from './rows';
 
 export interface RebuildProgress {
@@ -71,7 +71,7 @@ export const buildShadow = async (options: RebuildOptions): Promise<ShadowBuild>
     let events = 0;
     let position = START;
     let lastEventAt: Date | null = null;
-    const appliers = projections.map((projection) => projection.applier());
+    const appliers = projections.map((projection) => projection.applier({ rebuild: true }));
     // The log up to its head as the read begins; the live runner applies whatever comes after.
     const log = streamAllOf(store, { batchSize })[Symbol.asyncIterator]();
     let next = log.next();
@@ -85,7 +85,13 @@ export const buildShadow = async (options: RebuildOptions): Promise<ShadowBuild>
       const last = page[page.length - 1]!;
       const applied = await Promise.allSettled(
         appliers.map((apply, index) =>
-          inTransaction(clients[index]!, async () => upsertAll(clients[index]!, await apply(clients[index]!, page))),
+          inTransaction(clients[index]!, async () => {
+            for (let rest = page; rest.length > 0;) {
+              const { writes, through } = appliedPrefix(await apply(clients[index]!, rest), rest.length);
+              await upsertAll(clients[index]!, writes);
+              rest = rest.slice(through);
+            }
+          }),
         ),
       );
       const failed = applied.find((result) => result.status === 'rejected');

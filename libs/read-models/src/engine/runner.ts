@@ -11,7 +11,7 @@ import {
 } from '#event-store';
 import { AdvisoryLock } from './advisory-lock';
 import { CHECKPOINT_CHANNEL, ensureCheckpoint } from './checkpoints';
-import { silentLogger, type BatchApplier, type Projection, type ProjectorLogger } from './projection';
+import { appliedPrefix, silentLogger, type BatchApplier, type Projection, type ProjectorLogger } from './projection';
 import { migrateProjections, rebuild } from './rebuild';
 import { upsertCtes } from './rows';
 
@@ -173,9 +173,13 @@ export class ProjectionRunner {
         this.current = { ...this.current, position };
         this.logger.log(`${projection.name}: running after position ${position.toString()}`);
         subscription = store.subscribeToAll({ after: position, maxBatchSize: this.maxBatchSize }, async (events) => {
-          if (lock.lost) throw new LockLost(projection.name);
-          await this.applyBatch(apply, position, events);
-          position = events[events.length - 1]!.position;
+          // An applier may take a batch in parts, each committed before the next reads.
+          for (let rest = events; rest.length > 0;) {
+            if (lock.lost) throw new LockLost(projection.name);
+            const through = await this.applyBatch(apply, position, rest);
+            position = rest[through - 1]!.position;
+            rest = rest.slice(through);
+          }
         });
         const ended = await Promise.race([
           subscription.done.then(
@@ -205,9 +209,11 @@ export class ProjectionRunner {
     }
   }
 
-  private async applyBatch(apply: BatchApplier, from: Position, events: readonly RecordedEvent[]): Promise<void> {
+  /** Applies the batch, or the part of it the applier took, with the checkpoint; returns how many events. */
+  private async applyBatch(apply: BatchApplier, from: Position, events: readonly RecordedEvent[]): Promise<number> {
     const { pool, projection } = this.options;
-    const last = events[events.length - 1]!;
+    let last: RecordedEvent;
+    let through: number;
     // A batch of events the projection ignores only moves its checkpoint.
     const handled = events.some((event) => projection.events[event.type as DomainEventType] === 'handles');
     const inTransaction = handled && projection.writesThroughClient === true;
@@ -215,7 +221,10 @@ export class ProjectionRunner {
     let broken: Error | undefined;
     try {
       if (inTransaction) await client.query('BEGIN; SET LOCAL synchronous_commit TO off');
-      const writes = handled ? await apply(client, events) : [];
+      const applied = appliedPrefix(handled ? await apply(client, events) : [], events.length);
+      const writes = applied.writes;
+      through = applied.through;
+      last = events[through - 1]!;
       // The rows and the checkpoint in one statement, written last: a transaction that has written
       // holds back the event store's read horizon (pg_snapshot_xmin) until it commits, and without
       // writes through the client the statement is the whole transaction (one round trip). The rows
@@ -251,9 +260,10 @@ export class ProjectionRunner {
       ...this.current,
       position: last.position,
       lastEventAt: last.createdAt,
-      eventsApplied: this.current.eventsApplied + events.length,
+      eventsApplied: this.current.eventsApplied + through,
       batchesApplied: this.current.batchesApplied + 1,
     };
+    return through;
   }
 
   /** 100 ms, doubling per consecutive failure up to retryDelayMs: a short outage costs little, a long one little load. */
