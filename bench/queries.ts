@@ -202,8 +202,8 @@ const main = async (): Promise<void> => {
     const feedAbort = new AbortController();
     /**
      * Answered toggles per contract, not yet seen on the feed. A toggle is on the feed once a change
-     * of its contract arrives at its position or a later one: when one projector batch applies two
-     * toggles of a contract, the feed carries the row's state after the second, at its position.
+     * of its contract arrives at its position or a later one; the live runner gives each its own
+     * entry, so a toggle only ever seen through a later one ("folded") is a fault to report.
      */
     const pending = new Map<string, { position: bigint; sent: number; answered: number }[]>();
     /** The highest position the feed has carried per contract, for toggles answered after it arrived. */

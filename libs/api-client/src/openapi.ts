@@ -1194,7 +1194,7 @@ export interface paths {
     };
     /**
      * Changed link permissions after a position, in position order (poll, long-poll or Server-Sent Events)
-     * @description Keep a cache of GET /v1/link-permissions current: read a snapshot (note its X-Projection-Position), then follow the changes after it. Every changed row is delivered once per position and in position order, none is skipped however writes interleave; a row that one projector batch changed more than once is delivered once, in its latest state, at the position of its last change. Resume from `next`. With `Accept: text/event-stream` the answer is a stream of `changes` events, one per position, whose `id` is that position (reconnect with Last-Event-ID).
+     * @description Keep a cache of GET /v1/link-permissions current: read a snapshot (note its X-Projection-Position), then follow the changes after it. Every change of a row is delivered once, at the position of the event behind it, in position order; none is skipped however writes interleave (after a rebuild of the read model, the changes of a row within one rebuilt page may be merged into its last state). Resume from `next`. With `Accept: text/event-stream` the answer is a stream of `changes` events, one per position, whose `id` is that position (reconnect with Last-Event-ID).
      */
     get: operations['ChangeFeedsController_changes'];
     put?: never;

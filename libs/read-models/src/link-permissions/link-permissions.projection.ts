@@ -2,7 +2,7 @@ import type { ClientBase } from 'pg';
 import type { Migration } from '#event-store';
 import { projected, type ProjectedEvent } from '../engine/domain-events';
 import { LruCache, WorkingSet } from '../engine/cache';
-import type { BatchApplier, Projection } from '../engine/projection';
+import type { ApplierOptions, BatchApplier, Projection } from '../engine/projection';
 import { laterPosition, type RowWrite } from '../engine/rows';
 import {
   LINK_PERMISSIONS_EVENTS,
@@ -311,8 +311,13 @@ class Touched {
  * depend on a changed input, recompute those permissions from the inputs, and write the ones whose
  * inputs changed. All of it runs in the transaction that moves the checkpoint, so a revocation
  * denies in the same commit that records having seen it.
+ *
+ * The change feed keeps one entry per change of a row, at the position of the event behind it, so
+ * a live batch is applied only up to the first event that may change a row an earlier event of the
+ * batch changed (see RowScopes); the runner applies the rest after that part commits. A rebuild
+ * applies whole pages, and a row changed twice within one appears once, in its last state.
  */
-const linkPermissionsApplier = (): BatchApplier => {
+const linkPermissionsApplier = (options: ApplierOptions = {}): BatchApplier => {
   const policy: Policy = { loaded: false, platforms: new Map(), eligible: new Map() };
   const caches = {
     advertisers: new LruCache<AdvertiserInput | null>(INPUT_CACHE),
@@ -321,22 +326,72 @@ const linkPermissionsApplier = (): BatchApplier => {
   };
   return async (client, recorded) => {
     const events: ProjectedEvent[] = [];
-    for (const event of recorded.map(projected)) if (inputKeyOf(event) !== undefined) events.push(event);
+    const indexes: number[] = [];
+    recorded.forEach((event, index) => {
+      const input = projected(event);
+      if (inputKeyOf(input) === undefined) return;
+      events.push(input);
+      indexes.push(index);
+    });
     if (events.length === 0) return [];
     const inputs = new Inputs(client, policy, caches);
     await inputs.loadPolicy();
-    const writes = await applyInputEvents(client, inputs, events);
+    const keys = events.map((event) => inputKeyOf(event)!);
+    await loadInputsOf(inputs, events, keys);
+    const together = options.rebuild ? events.length : new RowScopes().leadingRun(events, keys, inputs);
+    const writes = await applyInputEvents(client, inputs, events.slice(0, together), keys.slice(0, together));
     inputs.keep();
-    return writes;
+    return together === events.length ? writes : { writes, through: indexes[together]! };
   };
 };
 
-const applyInputEvents = async (
-  client: ClientBase,
-  inputs: Inputs,
-  events: readonly ProjectedEvent[],
-): Promise<RowWrite[]> => {
-  const keys = events.map((event) => inputKeyOf(event)!);
+/**
+ * Which permission rows events may change, coarsely enough to need no reads: a platform's or an
+ * eligible category's event any row; an advertiser's or a category approval's event the rows of
+ * that advertiser's contracts; a contract's event that contract's rows.
+ */
+class RowScopes {
+  private everything = false;
+  private readonly advertisers = new Set<string>();
+  private readonly advertisersOfContracts = new Set<string>();
+  private readonly contracts = new Set<string>();
+
+  /** How many of the events, from the first, change no row twice (at least one: nothing overlaps the first). */
+  leadingRun(events: readonly ProjectedEvent[], keys: readonly InputKey[], inputs: Inputs): number {
+    for (const [index, key] of keys.entries()) if (!this.add(key, events[index]!, inputs)) return index;
+    return keys.length;
+  }
+
+  /** Records the event's scope; false, recording nothing, when it overlaps what is recorded. */
+  private add(key: InputKey, event: ProjectedEvent, inputs: Inputs): boolean {
+    if (this.everything) return false;
+    switch (key.kind) {
+      case 'platform':
+      case 'eligibleCategory':
+        if (this.advertisers.size + this.contracts.size > 0) return false;
+        this.everything = true;
+        return true;
+      case 'advertiser':
+      case 'approval':
+        if (this.advertisers.has(key.advertiserId) || this.advertisersOfContracts.has(key.advertiserId)) return false;
+        this.advertisers.add(key.advertiserId);
+        return true;
+      case 'contract': {
+        // A contract drafted in this batch is not among the inputs yet: its draft names the advertiser.
+        const advertiserId =
+          inputs.contracts.get(key.contractId)?.advertiserId ?? (event.data as { advertiserId?: string }).advertiserId;
+        if (this.contracts.has(key.contractId)) return false;
+        if (advertiserId !== undefined && this.advertisers.has(advertiserId)) return false;
+        this.contracts.add(key.contractId);
+        if (advertiserId !== undefined) this.advertisersOfContracts.add(advertiserId);
+        return true;
+      }
+    }
+  }
+}
+
+/** Reads the inputs the events change, but for those an event of theirs here starts afresh. */
+const loadInputsOf = async (inputs: Inputs, events: readonly ProjectedEvent[], keys: readonly InputKey[]) => {
   // An input whose first event here starts it afresh (a registration, a draft) needs no read.
   const started = new Set<string>();
   const seen = new Set<string>();
@@ -354,7 +409,14 @@ const applyInputEvents = async (
     ),
     contracts: toRead.flatMap((key) => (key.kind === 'contract' ? [key.contractId] : [])),
   });
+};
 
+const applyInputEvents = async (
+  client: ClientBase,
+  inputs: Inputs,
+  events: readonly ProjectedEvent[],
+  keys: readonly InputKey[],
+): Promise<RowWrite[]> => {
   const touched = new Touched();
   const removedCategories = new Set<string>();
   events.forEach((event, index) => {
