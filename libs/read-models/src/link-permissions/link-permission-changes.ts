@@ -242,7 +242,8 @@ export const readPermissionChanges = async (
 };
 
 /**
- * Tables whose rows depend on how the log was cut into batches (the feed records one change per
- * row per batch), so they cannot equal a clean rebuild row for row; comparisons skip them.
+ * Tables whose rows depend on how the log was cut into batches (a rebuild merges a row's changes
+ * within one page; the live runner records each), so they cannot equal a clean rebuild row for row;
+ * comparisons skip them.
  */
 export const BATCH_GRAINED_TABLES: ReadonlySet<string> = new Set([LINK_PERMISSION_CHANGES_TABLE.name]);
