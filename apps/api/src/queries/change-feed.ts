@@ -1,5 +1,6 @@
 import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { once } from 'node:events';
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { Pool } from 'pg';
 import type { Position } from '#event-store';
@@ -68,16 +69,39 @@ export class LinkPermissionFeed implements BeforeApplicationShutdown {
     raw.once('close', end);
     this.streams.add(end);
     const until = Date.now() + STREAM_LIFETIME_MS;
+    // A client that stops reading must not make the server hold the feed in memory: once the
+    // socket's buffer is full, the next page is read only after it drained (or the client left).
+    let drained: Promise<void> | undefined;
+    const send = (text: string): void => {
+      if (raw.write(text) || drained !== undefined) return;
+      // A socket error ends the stream like a close.
+      const drain = once(raw, 'drain').then(
+        () => {
+          drained = undefined;
+        },
+        () => end(),
+      );
+      drained = Promise.race([drain, closed]);
+    };
     // Tells an EventSource how long to wait before it reconnects.
-    raw.write('retry: 1000\n\n');
+    send('retry: 1000\n\n');
     try {
       while (open && Date.now() < until) {
+        if (drained !== undefined) {
+          let timer: NodeJS.Timeout | undefined;
+          const lifetimeOver = new Promise((resolve) => {
+            timer = setTimeout(resolve, Math.max(0, until - Date.now()));
+          });
+          await Promise.race([drained, lifetimeOver]);
+          clearTimeout(timer);
+          continue;
+        }
         page ??= await readPermissionChanges(this.pool, position, limit);
         let group: PermissionChangePage['changes'] = [];
         const flush = () => {
           if (group.length === 0) return;
           const at = group[0]!.position;
-          raw.write(`id: ${at}\nevent: changes\ndata: ${JSON.stringify({ position: at, changes: group })}\n\n`);
+          send(`id: ${at}\nevent: changes\ndata: ${JSON.stringify({ position: at, changes: group })}\n\n`);
           group = [];
         };
         for (const change of page.changes) {
@@ -94,12 +118,14 @@ export class LinkPermissionFeed implements BeforeApplicationShutdown {
         const wait = Math.min(HEARTBEAT_MS, until - Date.now());
         if (wait <= 0) break;
         const reached = await Promise.race([this.watcher.waitFor(LINK_PERMISSIONS, position + 1n, wait), closed]);
-        if (reached === undefined && open) raw.write(': keep-alive\n\n');
+        if (reached === undefined && open) send(': keep-alive\n\n');
       }
     } finally {
       this.streams.delete(end);
       raw.off('close', end);
-      if (!raw.destroyed) raw.end();
+      // A client that stopped reading would keep what is buffered, and the socket, for good.
+      if (drained !== undefined) raw.destroy();
+      else if (!raw.destroyed) raw.end();
     }
   }
 
