@@ -85,4 +85,16 @@ describe('LinkPermissionFeed event stream', () => {
     expect([raw.destroyed, raw.ended]).toEqual([true, false]);
     await feed.beforeApplicationShutdown();
   });
+
+  it('given followers at one position, when they read at once, then one query answers them all', async () => {
+    const { pool, pages } = endlessFeed();
+    const feed = new LinkPermissionFeed(pool);
+    const answers = await Promise.all(Array.from({ length: 5 }, () => feed.poll(20n, 10, 0)));
+    expect(pages()).toBe(1);
+    expect(new Set(answers.map((answer) => JSON.stringify(answer))).size).toBe(1);
+    // Another position is another read, and a finished read is not reused.
+    await Promise.all([feed.poll(20n, 10, 0), feed.poll(30n, 10, 0)]);
+    expect(pages()).toBe(3);
+    await feed.beforeApplicationShutdown();
+  });
 });

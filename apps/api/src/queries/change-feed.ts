@@ -23,6 +23,8 @@ const STREAM_LIFETIME_MS = 5 * 60_000;
 export class LinkPermissionFeed implements BeforeApplicationShutdown {
   private readonly watcher: CheckpointWatcher;
   private readonly streams = new Set<() => void>();
+  /** Page reads under way, by position and size: followers woken by one commit share one query. */
+  private readonly reading = new Map<string, Promise<PermissionChangePage>>();
 
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {
     this.watcher = new CheckpointWatcher(pool);
@@ -31,14 +33,14 @@ export class LinkPermissionFeed implements BeforeApplicationShutdown {
   /** The changes after `after`, waiting up to `waitMs` for the first one if none is there yet. */
   async poll(after: Position, limit: number, waitMs: number): Promise<PermissionChangePage> {
     const deadline = Date.now() + waitMs;
-    let page = await readPermissionChanges(this.pool, after, limit);
+    let page = await this.read(after, limit);
     while (page.changes.length === 0) {
       const left = deadline - Date.now();
       if (left <= 0) break;
       // Any commit of the projection wakes us; most change no permission, so read and wait again.
       const reached = await this.watcher.waitFor(LINK_PERMISSIONS, BigInt(page.next) + 1n, left);
       if (reached === undefined) break;
-      page = await readPermissionChanges(this.pool, BigInt(page.next), limit);
+      page = await this.read(BigInt(page.next), limit);
     }
     return page;
   }
@@ -47,7 +49,7 @@ export class LinkPermissionFeed implements BeforeApplicationShutdown {
   async stream(after: Position, limit: number, reply: FastifyReply): Promise<void> {
     let position = after;
     // Read before anything is sent, so a database that is down still gets a problem+json answer.
-    let page: PermissionChangePage | undefined = await readPermissionChanges(this.pool, position, limit);
+    let page: PermissionChangePage | undefined = await this.read(position, limit);
     reply.hijack();
     const raw = reply.raw;
     const headers: OutgoingHttpHeaders = {
@@ -96,7 +98,7 @@ export class LinkPermissionFeed implements BeforeApplicationShutdown {
           clearTimeout(timer);
           continue;
         }
-        page ??= await readPermissionChanges(this.pool, position, limit);
+        page ??= await this.read(position, limit);
         let group: PermissionChangePage['changes'] = [];
         const flush = () => {
           if (group.length === 0) return;
@@ -127,6 +129,21 @@ export class LinkPermissionFeed implements BeforeApplicationShutdown {
       if (drained !== undefined) raw.destroy();
       else if (!raw.destroyed) raw.end();
     }
+  }
+
+  /**
+   * A page of changes; joins an identical read under way. Sharing is safe because a page is
+   * complete up to its `next`, whenever it was read: a follower that joined an earlier read gets an
+   * earlier `next`, finds the checkpoint already past it and reads again.
+   */
+  private read(after: Position, limit: number): Promise<PermissionChangePage> {
+    const key = `${after.toString()} ${limit}`;
+    let page = this.reading.get(key);
+    if (page === undefined) {
+      page = readPermissionChanges(this.pool, after, limit).finally(() => this.reading.delete(key));
+      this.reading.set(key, page);
+    }
+    return page;
   }
 
   async beforeApplicationShutdown(): Promise<void> {
