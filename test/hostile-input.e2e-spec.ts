@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import type { Response } from 'supertest';
 import { startTestApp, type TestApp } from './support/app';
 import { storedEvents } from './support/stored-events';
@@ -19,7 +20,8 @@ describe('hostile input over HTTP', () => {
   const advertiserId = randomUUID();
 
   beforeAll(async () => {
-    t = await startTestApp();
+    // A short request deadline, so a stalled upload is cut within the test's time.
+    t = await startTestApp({ REQUEST_TIMEOUT_MS: '1000' });
     [sales, compliance, admin] = await Promise.all([
       t.as('sam', 'sales'),
       t.as('cora', 'compliance'),
@@ -367,6 +369,30 @@ describe('hostile input over HTTP', () => {
       expect(answer.status).toBe(431);
       expect(answer.contentType).toBe('application/problem+json');
       expect(JSON.parse(answer.body)).toMatchObject({ status: 431, code: 'HEADERS_TOO_LARGE' });
+    });
+
+    it('answers a body that stops arriving with 408 problem+json and closes the connection', async () => {
+      const { hostname, port } = new URL(t.baseUrl);
+      const started = Date.now();
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), hostname, () => {
+          socket.write(
+            `POST /v1/advertisers HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: ${sales}\r\n` +
+              'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"legalName":',
+          );
+        });
+        let received = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk: string) => (received += chunk));
+        socket.on('close', () => resolve(received));
+        socket.on('error', reject);
+        socket.setTimeout(15_000, () => socket.destroy(new Error('the server kept the stalled request open')));
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(answer).toContain('application/problem+json');
+      expect(answer).toContain('"code":"REQUEST_TIMEOUT"');
+      // REQUEST_TIMEOUT_MS plus Node's checking interval (1 s), with room for a loaded machine.
+      expect(Date.now() - started).toBeLessThan(10_000);
     });
   });
 });

@@ -26,6 +26,11 @@ export const createApp = async (runtime: Runtime): Promise<NestFastifyApplicatio
   await migrate(runtime.pool, 'api', API_MIGRATIONS);
   const adapter = new FastifyAdapter({
     bodyLimit: runtime.config.bodyLimitBytes,
+    // Fastify's default is no limit: a client sending a body a byte at a time would hold its
+    // connection for good. Node enforces the deadline only when it is given to the server's
+    // constructor (Fastify sets it afterwards, too late), checking every connectionsCheckingInterval.
+    requestTimeout: runtime.config.requestTimeoutMs,
+    http: { requestTimeout: runtime.config.requestTimeoutMs, connectionsCheckingInterval: 1_000 },
     // On shutdown, idle keep-alive sockets are closed at once; requests in flight are finished.
     forceCloseConnections: 'idle',
     // Errors Fastify and Node answer before any route runs get problem+json like every other error.

@@ -19,6 +19,8 @@ export interface Config {
   /** How long a request waits for a PostgreSQL connection (new or from the pool) before it gets 503. */
   readonly databaseConnectTimeoutMs: number;
   readonly bodyLimitBytes: number;
+  /** Longest a client may take to send a whole request (headers and body) before it gets 408. */
+  readonly requestTimeoutMs: number;
   /** HS256 secret; in embedded mode a development secret is generated under the data directory. */
   readonly jwtSecret: string | undefined;
   /** PEM public key (RS256/ES256/EdDSA), for tokens minted by an identity provider. */
@@ -222,6 +224,7 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 20, 1, 500),
     databaseConnectTimeoutMs: integer(env, 'DATABASE_CONNECT_TIMEOUT_MS', 1_000, 100, 60_000),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1_048_576, 1_024, 104_857_600),
+    requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 30_000, 1_000, 600_000),
     eventStoreMaxAppendBytes: integer(env, 'EVENTSTORE_MAX_APPEND_BYTES', 1_048_576, 1_024, 16_777_216),
     jwtSecret,
     jwtPublicKey: jwtPublicKey?.replace(/\\n/g, '\n'),
