@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import type { Response } from 'supertest';
@@ -20,8 +20,10 @@ describe('hostile input over HTTP', () => {
   const advertiserId = randomUUID();
 
   beforeAll(async () => {
-    // A short request deadline, so a stalled upload is cut within the test's time.
-    t = await startTestApp({ REQUEST_TIMEOUT_MS: '1000' });
+    // A short request deadline, so a stalled upload is cut within the test's time; a signing key,
+    // so that audit checkpoints answer rather than say they are not configured.
+    const signingKey = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    t = await startTestApp({ REQUEST_TIMEOUT_MS: '1000', AUDIT_SIGNING_KEY: signingKey });
     [sales, compliance, admin] = await Promise.all([
       t.as('sam', 'sales'),
       t.as('cora', 'compliance'),
@@ -214,6 +216,12 @@ describe('hostile input over HTTP', () => {
         '9'.repeat(60),
         'x'.repeat(3_000),
         '%27%3B--',
+        // Cursors are base64url of JSON arrays: forged ones of every length, with values no key has.
+        ...[1, 3, 4].flatMap((length) =>
+          ['\u0000', 'not-a-date', '2026-02-30 00:00:00+00', '9'.repeat(40), '\ud800'].map((value) =>
+            Buffer.from(JSON.stringify(Array(length).fill(value))).toString('base64url'),
+          ),
+        ),
       ];
       const failures: string[] = [];
       for (const [template, operations] of Object.entries(document.paths)) {

@@ -4,6 +4,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Pool } from 'pg';
 import type { Actor, Role } from '#domain';
 import {
+  INBOX_CURSOR,
+  KEY_CURSOR,
   WORK_LISTS,
   complianceInbox,
   dealApprovalInbox,
@@ -13,6 +15,7 @@ import {
   listContracts,
   todayUtc,
   type AtPosition,
+  type CursorPart,
   type ListScope,
 } from '#read-models';
 import { Roles } from '../http/auth.guard';
@@ -37,9 +40,9 @@ const WIDE_ROLES: readonly Role[] = ['deal_approver', 'compliance', 'finance_aud
 const scopeOf = (actor: Actor | undefined): ListScope =>
   actor === undefined || actor.roles.some((role) => WIDE_ROLES.includes(role)) ? {} : { salesOwnerId: actor.userId };
 
-const cursorOf = (text: string | undefined, arity: number): string[] | undefined => {
+const cursorOf = (text: string | undefined, parts: readonly CursorPart[]): string[] | undefined => {
   if (text === undefined) return undefined;
-  const cursor = decodeCursor(text, arity);
+  const cursor = decodeCursor(text, parts);
   if (cursor === undefined) {
     throw new ProblemException(400, 'INVALID_CURSOR', 'cursor must be the nextCursor of a previous page of this list');
   }
@@ -57,15 +60,15 @@ export class WorkListsController {
     private readonly reads: ProjectionReads,
   ) {}
 
-  /** One page of a work list: the cursor decoded (its key has `arity` parts), X-Min-Position honoured. */
+  /** One page of a work list: the cursor decoded (spelled as `parts`), X-Min-Position honoured. */
   private async page<T>(
     request: FastifyRequest,
     reply: FastifyReply,
     cursor: string | undefined,
-    arity: number,
+    parts: readonly CursorPart[],
     list: (after: string[] | undefined) => Promise<AtPosition<T>>,
   ): Promise<T> {
-    const after = cursorOf(cursor, arity);
+    const after = cursorOf(cursor, parts);
     return (await this.reads.read(WORK_LISTS, request, reply, () => list(after))).value;
   }
 
@@ -80,7 +83,7 @@ export class WorkListsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ContractListPageDto> {
     const { limit = 50, cursor, ...filters } = query;
-    return this.page(request, reply, cursor, 1, (after) =>
+    return this.page(request, reply, cursor, KEY_CURSOR, (after) =>
       listContracts(this.pool, filters, scopeOf(request.actor), todayUtc(), after, limit),
     );
   }
@@ -96,7 +99,7 @@ export class WorkListsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CampaignListPageDto> {
     const { limit = 50, cursor, ...filters } = query;
-    return this.page(request, reply, cursor, 1, (after) =>
+    return this.page(request, reply, cursor, KEY_CURSOR, (after) =>
       listCampaigns(this.pool, filters, scopeOf(request.actor), after, limit),
     );
   }
@@ -115,7 +118,7 @@ export class WorkListsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AdvertiserListPageDto> {
     const { limit = 50, cursor, ...filters } = query;
-    return this.page(request, reply, cursor, 1, (after) =>
+    return this.page(request, reply, cursor, KEY_CURSOR, (after) =>
       listAdvertisers(this.pool, filters, scopeOf(request.actor), after, limit),
     );
   }
@@ -134,7 +137,7 @@ export class WorkListsController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<InboxPageDto> {
-    return this.page(request, reply, query.cursor, 3, (after) =>
+    return this.page(request, reply, query.cursor, INBOX_CURSOR, (after) =>
       dealApprovalInbox(this.pool, request.actor!.userId, new Date(), after, query.limit ?? 50),
     );
   }
@@ -153,7 +156,7 @@ export class WorkListsController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<InboxPageDto> {
-    return this.page(request, reply, query.cursor, 3, (after) =>
+    return this.page(request, reply, query.cursor, INBOX_CURSOR, (after) =>
       complianceInbox(this.pool, request.actor!.userId, new Date(), after, query.limit ?? 50),
     );
   }

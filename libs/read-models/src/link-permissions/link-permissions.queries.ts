@@ -84,6 +84,8 @@ export const decodePermissionCursor = (text: string): PermissionCursor | undefin
     if (!Array.isArray(parsed) || parsed.length !== 4 || !parsed.every((part) => typeof part === 'string')) {
       return undefined;
     }
+    // Key columns as text: a control character (NUL above all) or a lone surrogate is no key's.
+    if (parsed.some((part: string) => /[\p{Cc}\p{Cs}]/u.test(part))) return undefined;
     const [advertiserId, platform, category, contractId] = parsed as string[];
     return { advertiserId: advertiserId!, platform: platform!, category: category!, contractId: contractId! };
   } catch {

@@ -14,11 +14,34 @@ import { WORK_LISTS } from './work-lists.projection';
 export const encodeCursor = (values: readonly string[]): string =>
   Buffer.from(JSON.stringify(values)).toString('base64url');
 
-/** The values of a cursor this API handed out with `arity` sort values; undefined for anything else. */
-export const decodeCursor = (text: string, arity: number): string[] | undefined => {
+/**
+ * How a cursor spells each sort value: a key column as text, or an instant as whole microseconds
+ * since the epoch (exact, and nothing a client sends can make PostgreSQL's cast fail).
+ */
+export type CursorPart = 'text' | 'micros';
+
+const CURSOR_PARTS: Record<CursorPart, { readonly pattern: RegExp; readonly sql: (param: string) => string }> = {
+  text: { pattern: /^[^\p{Cc}\p{Cs}]{0,1000}$/u, sql: (param) => `${param}::text` },
+  micros: {
+    pattern: /^(0|[1-9][0-9]{0,15})$/,
+    sql: (param) => `(timestamptz 'epoch' + ${param}::bigint * interval '1 microsecond')`,
+  },
+};
+
+/** A list ordered by its key alone. */
+export const KEY_CURSOR: readonly CursorPart[] = ['text'];
+/** The inboxes: oldest first, then kind and subject. */
+export const INBOX_CURSOR: readonly CursorPart[] = ['micros', 'text', 'text'];
+
+/** The values of a cursor this API handed out with these parts; undefined for anything else. */
+export const decodeCursor = (text: string, parts: readonly CursorPart[]): string[] | undefined => {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-    if (!Array.isArray(parsed) || parsed.length !== arity || !parsed.every((v) => typeof v === 'string')) {
+    if (
+      !Array.isArray(parsed) ||
+      parsed.length !== parts.length ||
+      !parsed.every((value, index) => typeof value === 'string' && CURSOR_PARTS[parts[index]!].pattern.test(value))
+    ) {
       return undefined;
     }
     return parsed as string[];
@@ -59,13 +82,13 @@ const pageOf = async <R extends Record<string, unknown>, T>(
   where: Where,
   order: readonly string[],
   cursor: readonly string[] | undefined,
-  cursorTypes: readonly string[],
+  cursorParts: readonly CursorPart[],
   limit: number,
   item: (row: R) => T,
   cursorOf: (row: R) => string[],
 ): Promise<AtPosition<Page<T>>> => {
   if (cursor !== undefined) {
-    const values = cursor.map((value, index) => `${where.param(value)}::${cursorTypes[index]}`);
+    const values = cursor.map((value, index) => CURSOR_PARTS[cursorParts[index]!].sql(where.param(value)));
     where.add(`(${order.join(', ')}) > (${values.join(', ')})`);
   }
   const limitParam = where.param(limit + 1);
@@ -183,7 +206,7 @@ export const listContracts = (
     where,
     ['k.contract_id'],
     cursor,
-    ['text'],
+    KEY_CURSOR,
     limit,
     (row) => ({
       contractId: row.contract_id,
@@ -267,7 +290,7 @@ export const listCampaigns = (
     where,
     ['c.campaign_id'],
     cursor,
-    ['text'],
+    KEY_CURSOR,
     limit,
     (row) => ({
       campaignId: row.campaign_id,
@@ -343,7 +366,7 @@ export const listAdvertisers = (
     where,
     ['a.advertiser_id'],
     cursor,
-    ['text'],
+    KEY_CURSOR,
     limit,
     (row) => ({
       advertiserId: row.advertiser_id,
@@ -391,7 +414,7 @@ interface InboxRecord extends Record<string, unknown> {
   version: number | null;
   requested_by: string;
   since: string;
-  since_text: string;
+  since_micros: string;
 }
 
 const inbox = (
@@ -405,11 +428,11 @@ const inbox = (
   const union = branches(where);
   return pageOf<InboxRecord, InboxItem>(
     pool,
-    `i.*, i.since::text AS since_text FROM (${union}) i`,
+    `i.*, (extract(epoch FROM i.since) * 1000000)::bigint::text AS since_micros FROM (${union}) i`,
     where,
     ['i.since', 'i.kind', 'i.subject_id'],
     cursor,
-    ['timestamptz', 'text', 'text'],
+    INBOX_CURSOR,
     limit,
     (row) => ({
       kind: row.kind,
@@ -423,7 +446,7 @@ const inbox = (
       waitingSince: iso(row.since),
       ageSeconds: Math.max(0, Math.floor((now.getTime() - new Date(row.since).getTime()) / 1000)),
     }),
-    (row) => [row.since_text, row.kind, row.subject_id],
+    (row) => [row.since_micros, row.kind, row.subject_id],
   );
 };
 

@@ -10,9 +10,13 @@ import { ProjectionRunner } from '../engine/runner';
 import { searchText } from './search-text';
 import { WORK_LISTS, workListsProjection } from './work-lists.projection';
 import {
+  INBOX_CURSOR,
+  KEY_CURSOR,
   complianceInbox,
   dealApprovalInbox,
   decodeCursor,
+  encodeCursor,
+  type CursorPart,
   listAdvertisers,
   listCampaigns,
   listContracts,
@@ -32,6 +36,31 @@ describe('searchText', () => {
     expect(searchText('Straße')).toBe(searchText('STRASSE'));
     expect(searchText('深圳市　美妆有限公司')).toBe('深圳市 美妆有限公司');
     expect(searchText('ｱｲｳ')).toBe('アイウ');
+  });
+});
+
+describe('decodeCursor', () => {
+  const forged = (...values: unknown[]) => Buffer.from(JSON.stringify(values)).toString('base64url');
+
+  it('reads back what encodeCursor wrote', () => {
+    expect(decodeCursor(encodeCursor(['1764602068123456', 'contract', 'k-1']), INBOX_CURSOR)).toEqual([
+      '1764602068123456',
+      'contract',
+      'k-1',
+    ]);
+  });
+
+  it.each([
+    ['another length', forged('a', 'b'), KEY_CURSOR],
+    ['a NUL in a key', forged('a\u0000'), KEY_CURSOR],
+    ['a lone surrogate in a key', forged('\ud800'), KEY_CURSOR],
+    ['a number instead of text', forged(1), KEY_CURSOR],
+    ['a date where microseconds go', forged('2026-12-01 15:34:28+00', 'contract', 'k'), INBOX_CURSOR],
+    ['more microseconds than 16 digits', forged('1'.repeat(17), 'contract', 'k'), INBOX_CURSOR],
+    ['negative microseconds', forged('-1', 'contract', 'k'), INBOX_CURSOR],
+    ['no JSON at all', 'bm90IGpzb24', KEY_CURSOR],
+  ])('refuses %s', (_, text, parts) => {
+    expect(decodeCursor(text, parts)).toBeUndefined();
   });
 });
 
@@ -60,7 +89,7 @@ describe('work lists on PostgreSQL', () => {
   };
   const all = async <T>(
     read: (cursor: string[] | undefined) => Promise<{ value: { items: T[]; nextCursor: string | null } }>,
-    arity = 1,
+    parts: readonly CursorPart[] = KEY_CURSOR,
   ): Promise<T[]> => {
     const items: T[] = [];
     let cursor: string[] | undefined;
@@ -68,7 +97,7 @@ describe('work lists on PostgreSQL', () => {
       const { value } = await read(cursor);
       items.push(...value.items);
       if (value.nextCursor === null) return items;
-      cursor = decodeCursor(value.nextCursor, arity);
+      cursor = decodeCursor(value.nextCursor, parts);
     }
   };
 
@@ -234,7 +263,7 @@ describe('work lists on PostgreSQL', () => {
   });
 
   const inboxOf = async (read: typeof dealApprovalInbox, userId: string) =>
-    all((cursor) => read(database.pool, userId, new Date('2099-01-01T00:00:00Z'), cursor, 1), 3);
+    all((cursor) => read(database.pool, userId, new Date('2099-01-01T00:00:00Z'), cursor, 1), INBOX_CURSOR);
 
   it('deal-approval inbox: submitted contracts and amendments, never the caller’s own (four eyes)', async () => {
     const forDora = await inboxOf(dealApprovalInbox, 'dora');
