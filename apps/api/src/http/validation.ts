@@ -50,6 +50,28 @@ export class ApiValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const type = metadata.metatype;
+    const capacity = type === undefined ? undefined : (Reflect.getMetadata(REMEMBERED, type) as number | undefined);
+    if (metadata.type !== 'query' || type === undefined || capacity === undefined) {
+      return this.validatePlain(value, metadata);
+    }
+    const key = JSON.stringify(value);
+    if (key.length > MAX_REMEMBERED_KEY) return this.validatePlain(value, metadata);
+    let valid = this.remembered.get(type);
+    if (valid === undefined) {
+      valid = new LruCache(capacity);
+      this.remembered.set(type, valid);
+    }
+    const known = valid.get(key);
+    // Each request gets its own instance: a controller may change what it was given.
+    if (known !== undefined) return Object.assign(Object.create(type.prototype as object) as object, known);
+    const validated = (await this.validatePlain(value, metadata)) as object;
+    valid.set(key, { ...validated });
+    return validated;
+  }
+
+  /** The plain-text rule for query and path parameters, then class-validator. */
+  private validatePlain(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'query' || metadata.type === 'param') {
       const parameter = unplainParameter(value, metadata.data ?? '');
       if (parameter !== undefined) {
@@ -62,23 +84,6 @@ export class ApiValidationPipe extends ValidationPipe {
         throw this.exceptionFactory([error]);
       }
     }
-    const type = metadata.metatype;
-    const capacity = type === undefined ? undefined : (Reflect.getMetadata(REMEMBERED, type) as number | undefined);
-    if (metadata.type !== 'query' || type === undefined || capacity === undefined) {
-      return super.transform(value, metadata);
-    }
-    const key = JSON.stringify(value);
-    if (key.length > MAX_REMEMBERED_KEY) return super.transform(value, metadata);
-    let valid = this.remembered.get(type);
-    if (valid === undefined) {
-      valid = new LruCache(capacity);
-      this.remembered.set(type, valid);
-    }
-    const known = valid.get(key);
-    // Each request gets its own instance: a controller may change what it was given.
-    if (known !== undefined) return Object.assign(Object.create(type.prototype as object) as object, known);
-    const validated = (await super.transform(value, metadata)) as object;
-    valid.set(key, { ...validated });
-    return validated;
+    return super.transform(value, metadata);
   }
 }

@@ -1,5 +1,5 @@
 import type { AdvertiserInput, ApprovalInput, ContractInput, PlatformInput } from './link-inputs';
-import { permissionsOf, verdictOn, type PermissionInputs } from './permissions';
+import { permissionsOf, todayUtc, verdictOn, type PermissionInputs } from './permissions';
 
 const contract: ContractInput = {
   contractId: 'k1',
@@ -130,5 +130,20 @@ describe('link permissions', () => {
       const revoked = only(contract, inputs({ approval: { ...approval, status: 'Revoked' } }));
       expect(verdictOn(revoked, '2026-07-01').reasons).toEqual(['CATEGORY_REVOKED']);
     });
+  });
+});
+
+describe('todayUtc', () => {
+  it('answers each instant its own UTC date, whatever it answered before', () => {
+    for (const [instant, date] of [
+      ['2026-12-01T12:00:00.000Z', '2026-12-01'],
+      ['2026-12-01T23:59:59.999Z', '2026-12-01'],
+      ['2026-12-02T00:00:00.000Z', '2026-12-02'],
+      ['2026-11-30T23:59:59.999Z', '2026-11-30'],
+      ['2026-12-01T00:00:00.000Z', '2026-12-01'],
+      ['1969-12-31T23:59:59.999Z', '1969-12-31'],
+    ]) {
+      expect(todayUtc(new Date(instant!))).toBe(date);
+    }
   });
 });

@@ -161,7 +161,18 @@ export const verdictOn = (
   return { allowed: ordered.length === 0, reasons: ordered };
 };
 
-export const todayUtc = (now: Date = new Date()): string => now.toISOString().slice(0, 10);
+const DAY_MS = 86_400_000;
+/** The UTC day last formatted, and the instants it spans: hot paths ask for today on every request. */
+let today = { from: 0, until: 0, date: '' };
+
+export const todayUtc = (now: Date = new Date()): string => {
+  const at = now.getTime();
+  if (at >= today.from && at < today.until) return today.date;
+  const date = now.toISOString().slice(0, 10);
+  const from = Math.floor(at / DAY_MS) * DAY_MS;
+  today = { from, until: from + DAY_MS, date };
+  return date;
+};
 
 const LINK_TARGET_VERDICTS = new Map<string, LinkTargetVerdict>();
 const LINK_TARGET_VERDICTS_KEPT = 10_000;
