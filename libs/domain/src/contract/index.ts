@@ -8,6 +8,7 @@ import { evolve, initialState } from './state';
 
 export * from './commands';
 export * from './events';
+export { termsOf } from './terms';
 export { contractUpcasters } from './upcasters';
 export type { ContractFactName, ContractFacts } from './decide';
 export { contractFactsNeeded } from './decide';

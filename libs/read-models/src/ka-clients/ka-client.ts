@@ -1,4 +1,4 @@
-import type { CampaignStatus, ContractStatus, KaTier } from '#domain';
+import { termsOf, type CampaignStatus, type ContractStatus, type KaTier } from '#domain';
 import {
   contractStatusAfter,
   unknownEventType,
@@ -440,25 +440,20 @@ const contractAfter = (
   campaign: KaClientCampaign | undefined,
 ): KaClientContract | undefined => {
   if (event.type === 'ContractDrafted') {
-    const { contractId, currency, totalValueMinor, startsOn, endsOn, categories, platforms } = event.data;
-    return amounts({
-      contractId,
+    const terms = termsOf(event.data);
+    return {
+      contractId: event.data.contractId,
       status: 'Draft',
       version: 1,
       pendingAmendmentVersion: null,
-      currency,
-      totalValueMinor,
+      ...terms,
       allocatedMinor: '0',
       spentMinor: '0',
       overdeliveredMinor: '0',
-      remainingMinor: totalValueMinor,
-      unallocatedMinor: totalValueMinor,
-      startsOn,
-      endsOn,
-      categories,
-      platforms,
+      remainingMinor: terms.totalValueMinor,
+      unallocatedMinor: terms.totalValueMinor,
       enabledLinks: {},
-    });
+    };
   }
   if (contract === undefined) return undefined;
   const status = contractStatusAfter(event);
@@ -470,20 +465,13 @@ const contractAfter = (
     }
     case 'ContractAmendmentProposed':
       return { ...contract, pendingAmendmentVersion: event.data.version };
-    case 'ContractAmendmentApproved': {
-      const { version, currency, totalValueMinor, startsOn, endsOn, categories, platforms } = event.data;
+    case 'ContractAmendmentApproved':
       return amounts({
         ...contract,
-        version,
+        version: event.data.version,
         pendingAmendmentVersion: null,
-        currency,
-        totalValueMinor,
-        startsOn,
-        endsOn,
-        categories,
-        platforms,
+        ...termsOf(event.data),
       });
-    }
     case 'ContractAmendmentRejected':
       return { ...contract, pendingAmendmentVersion: null };
     case 'ExternalLinkEnabled':
