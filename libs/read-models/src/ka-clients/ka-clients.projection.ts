@@ -1,4 +1,5 @@
-import type { CampaignStatus, KaTier } from '#domain';
+import type { ClientBase, QueryResultRow } from 'pg';
+import type { CampaignStatus, DomainEventType, KaTier } from '#domain';
 import type { Migration } from '#event-store';
 import { projected, type ProjectedEvent } from '../engine/domain-events';
 import { LruCache, WorkingSet } from '../engine/cache';
@@ -234,41 +235,15 @@ const kaClientsApplier = (): BatchApplier => {
       return route.by === 'advertiser' ? route.id : routes.get(routeKey(route));
     };
     const owners = events.map(advertiserOf);
-    // A client whose first event here is its registration needs no read.
-    const registeredHere = new Set<string>();
-    const seen = new Set<string>();
-    owners.forEach((id, index) => {
-      if (id === undefined || seen.has(id)) return;
-      seen.add(id);
-      if (events[index]!.type === 'AdvertiserRegistered') registeredHere.add(id);
+    await readNamed(client, rows, events, owners, 'AdvertiserRegistered', {
+      sql: 'SELECT * FROM ka_clients WHERE advertiser_id = ANY($1::text[])',
+      entry: (record: KaClientRecord) => [record.advertiser_id, kaClientRowOf(record)],
     });
-    const unknownRows = rows.unknown([...seen].filter((id) => !registeredHere.has(id)));
-    if (unknownRows.length > 0) {
-      const { rows: found } = await client.query<KaClientRecord>(
-        'SELECT * FROM ka_clients WHERE advertiser_id = ANY($1::text[])',
-        [unknownRows],
-      );
-      for (const id of unknownRows) rows.set(id, undefined);
-      for (const record of found) rows.set(record.advertiser_id, kaClientRowOf(record));
-    }
-    // Only the campaigns the batch names are read, and a campaign created here needs no read.
     const campaignIds = events.map(campaignIdOf);
-    const createdHere = new Set<string>();
-    const named = new Set<string>();
-    campaignIds.forEach((id, index) => {
-      if (id === undefined || named.has(id)) return;
-      named.add(id);
-      if (events[index]!.type === 'CampaignCreated') createdHere.add(id);
+    await readNamed(client, campaigns, events, campaignIds, 'CampaignCreated', {
+      sql: 'SELECT * FROM ka_client_campaigns WHERE campaign_id = ANY($1::text[])',
+      entry: (record: KaClientCampaignRecord) => [record.campaign_id, campaignOf(record)],
     });
-    const unknownCampaigns = campaigns.unknown([...named].filter((id) => !createdHere.has(id)));
-    if (unknownCampaigns.length > 0) {
-      const { rows: found } = await client.query<KaClientCampaignRecord>(
-        'SELECT * FROM ka_client_campaigns WHERE campaign_id = ANY($1::text[])',
-        [unknownCampaigns],
-      );
-      for (const id of unknownCampaigns) campaigns.set(id, undefined);
-      for (const record of found) campaigns.set(record.campaign_id, campaignOf(record));
-    }
 
     // Likewise the contracts: a spend report names its campaign's, known once the campaigns are.
     const createdWithContract = new Map(
@@ -286,22 +261,10 @@ const kaClientsApplier = (): BatchApplier => {
           : undefined)
       );
     });
-    const draftedHere = new Set<string>();
-    const namedContracts = new Set<string>();
-    contractIds.forEach((id, index) => {
-      if (id === undefined || namedContracts.has(id)) return;
-      namedContracts.add(id);
-      if (events[index]!.type === 'ContractDrafted') draftedHere.add(id);
+    await readNamed(client, contracts, events, contractIds, 'ContractDrafted', {
+      sql: 'SELECT contract_id, contract FROM ka_client_contracts WHERE contract_id = ANY($1::text[])',
+      entry: (record: KaClientContractRecord) => [record.contract_id, record.contract],
     });
-    const unknownContracts = contracts.unknown([...namedContracts].filter((id) => !draftedHere.has(id)));
-    if (unknownContracts.length > 0) {
-      const { rows: found } = await client.query<KaClientContractRecord>(
-        'SELECT contract_id, contract FROM ka_client_contracts WHERE contract_id = ANY($1::text[])',
-        [unknownContracts],
-      );
-      for (const id of unknownContracts) contracts.set(id, undefined);
-      for (const record of found) contracts.set(record.contract_id, record.contract);
-    }
 
     const dirty = new Map<string, KaClientRow>();
     const dirtyCampaigns = new Map<string, KaClientCampaign>();
@@ -358,6 +321,33 @@ const kaClientsApplier = (): BatchApplier => {
       },
     ] satisfies RowWrite[];
   };
+};
+
+/**
+ * Reads into `known` what the batch names (`ids`, one per event, as its owner, campaign or
+ * contract) and neither the batch nor the cache knows, except what an event here creates first
+ * (`creating`: it needs no read); absent ones are remembered as such.
+ */
+const readNamed = async <R extends QueryResultRow, V>(
+  client: ClientBase,
+  known: WorkingSet<V>,
+  events: readonly ProjectedEvent[],
+  ids: readonly (string | undefined)[],
+  creating: DomainEventType,
+  read: { readonly sql: string; readonly entry: (record: R) => [id: string, value: V] },
+): Promise<void> => {
+  const createdHere = new Set<string>();
+  const named = new Set<string>();
+  ids.forEach((id, index) => {
+    if (id === undefined || named.has(id)) return;
+    named.add(id);
+    if (events[index]!.type === creating) createdHere.add(id);
+  });
+  const unknown = known.unknown([...named].filter((id) => !createdHere.has(id)));
+  if (unknown.length === 0) return;
+  const { rows } = await client.query<R>(read.sql, [unknown]);
+  for (const id of unknown) known.set(id, undefined);
+  for (const record of rows) known.set(...read.entry(record));
 };
 
 export const kaClientsProjection: Projection = {
